@@ -1,0 +1,48 @@
+# Manyi: `make run` serves the demo district; `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+WORKERS ?= 2
+export FLASK_APP := app
+export MPLCONFIGDIR := $(CURDIR)/instance/mplconfig
+
+.PHONY: run test setup system venv translations lint bench clean
+
+setup: system venv translations
+
+system:
+	@bash scripts/install-system.sh
+
+$(VENV)/.installed: requirements.txt requirements-test.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-test.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+translations: venv
+	@$(VENV)/bin/pybabel compile -q -d translations
+
+run: setup
+	$(VENV)/bin/flask db-upgrade
+	$(VENV)/bin/flask demo --if-empty
+	@echo "serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
+	exec $(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
+	  --access-logfile - "app:create_app()"
+
+test: setup
+	mkdir -p artifacts
+	$(VENV)/bin/pytest -q
+	bash scripts/with-postgres.sh $(VENV)/bin/pytest -q tests
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(PY) bench/submit.py
+
+clean:
+	rm -rf $(VENV) instance artifacts

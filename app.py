@@ -1,0 +1,66 @@
+"""Manyi (满意): customer-satisfaction index platform for a district quality bureau.
+
+`create_app()` builds the Flask application; nothing runs at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS = {
+    # Change in production: signs sessions, CSRF tokens and the keyed hashes.
+    "SECRET_KEY": "dev-only-change-me",
+    # Empty means SQLite at instance/manyi.sqlite3.
+    "DATABASE_URL": "",
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    "DB_POOL_SIZE": 5,
+    # Keyed hashes of IPs and devices; empty means derived from SECRET_KEY.
+    "HASH_KEY": "",
+    # The district's clock: decides which day a wave opens and closes.
+    "TIMEZONE": "Asia/Shanghai",
+    "DEFAULT_LOCALE": "zh_CN",
+    "LOCALES": ["zh_CN", "en"],
+    # Base of the URLs printed on QR codes and by the CLI.
+    "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    "COMMENT_MAX_LENGTH": 1000,
+    # A respondent may read slowly: the CSRF token lives as long as the session.
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "DEMO_SEED": 20261126,
+}
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the application."""
+    root = Path(__file__).resolve().parent
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(root / "templates"),
+        static_folder=str(root / "static"),
+    )
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env()
+    if test_config:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'manyi.sqlite3'}"
+
+    import instruments.cli
+    from survey import db, i18n, links, views
+    from survey import demo as demo_cli
+
+    db.init_app(app)
+    i18n.init_app(app)
+    views.init_app(app)
+    links.init_app(app)
+    demo_cli.init_app(app)
+    instruments.cli.init_app(app)
+    return app

@@ -1,0 +1,43 @@
+"""Locale selection: Simplified Chinese by default, English on request (?lang=en)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from flask_babel import Babel
+
+LANG_COOKIE = "lang"
+ONE_YEAR = 365 * 24 * 3600
+
+
+def select_locale() -> str:
+    """The `lang` query argument, else the `lang` cookie, else the default locale."""
+    supported = current_app.config["LOCALES"]
+    for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if candidate in supported:
+            return candidate
+    return current_app.config["DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    """The locale of this request, as a string such as 'zh_CN'."""
+    if "locale" not in g:
+        g.locale = select_locale()
+    return g.locale
+
+
+def remember_choice(response):
+    """Keep an explicit ?lang= choice in a cookie so later pages follow it."""
+    lang = request.args.get("lang")
+    if lang in current_app.config["LOCALES"] and request.cookies.get(LANG_COOKIE) != lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Attach Flask-Babel with our selector and the cookie hook."""
+    root = app.root_path
+    Babel(
+        app, locale_selector=current_locale, default_translation_directories=f"{root}/translations"
+    )
+    app.after_request(remember_choice)
+    app.jinja_env.globals["current_locale"] = current_locale

@@ -1,0 +1,191 @@
+"""The domain as SQLAlchemy 2.0 mapped classes (no queries here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+WAVE_STATUSES = ("draft", "open", "closed", "published")
+
+
+def utcnow() -> dt.datetime:
+    """Current time in UTC (timezone-aware)."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table, with named constraints for migrations."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class Category(Base):
+    """A service category with its satisfaction target, e.g. producer services ≥ 85."""
+
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    target: Mapped[float] = mapped_column(Float)
+    target_source: Mapped[str] = mapped_column(String(300), default="")
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    weight_source: Mapped[str] = mapped_column(String(300), default="")
+
+    sectors: Mapped[list[Sector]] = relationship(back_populates="category")
+
+    __table_args__ = (CheckConstraint("target >= 0 AND target <= 100", name="target_range"),)
+
+
+class Sector(Base):
+    """A service sector inside a category, with its aggregation weight and instrument."""
+
+    __tablename__ = "sector"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    weight_source: Mapped[str] = mapped_column(String(300), default="")
+    instrument_code: Mapped[str] = mapped_column(String(64))
+
+    category: Mapped[Category] = relationship(back_populates="sectors")
+    enterprises: Mapped[list[Enterprise]] = relationship(back_populates="sector")
+
+    __table_args__ = (CheckConstraint("weight >= 0", name="weight_nonnegative"),)
+
+
+class Enterprise(Base):
+    """A service enterprise rated by its customers."""
+
+    __tablename__ = "enterprise"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
+    street: Mapped[str] = mapped_column(String(100), default="")
+    customer_volume: Mapped[float | None] = mapped_column(Float)
+    revenue: Mapped[float | None] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    sector: Mapped[Sector] = relationship(back_populates="enterprises")
+    links: Mapped[list[CollectionLink]] = relationship(back_populates="enterprise")
+
+
+class Wave(Base):
+    """A survey wave such as 2026Q4."""
+
+    __tablename__ = "wave"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    opens_on: Mapped[dt.date] = mapped_column(Date)
+    closes_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    # Instrument versions pinned for this wave: {instrument code: version}.
+    instrument_versions: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'open', 'closed', 'published')", name="status_known"
+        ),
+        CheckConstraint("opens_on <= closes_on", name="dates_ordered"),
+    )
+
+    def accepts_responses(self, today: dt.date) -> bool:
+        """True while the wave is open and `today` lies within its dates."""
+        return self.status == "open" and self.opens_on <= today <= self.closes_on
+
+
+class CollectionLink(Base):
+    """What a QR code points at: an enterprise (and location) in a wave."""
+
+    __tablename__ = "collection_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
+    location: Mapped[str] = mapped_column(String(100), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="links")
+    wave: Mapped[Wave] = relationship()
+
+
+class Response(Base):
+    """One submitted questionnaire; its answers live in `answer`."""
+
+    __tablename__ = "response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("collection_link.id"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
+    instrument_code: Mapped[str] = mapped_column(String(64))
+    instrument_version: Mapped[int] = mapped_column(Integer)
+    locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Optional respondent profile; "undisclosed" = prefer not to say, NULL = skipped.
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    sex: Mapped[str | None] = mapped_column(String(16))
+    residence: Mapped[str | None] = mapped_column(String(16))
+    frequency: Mapped[str | None] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    wants_complaint: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Form-issued key: a double tap or a refresh cannot store a second response.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # Keyed hashes (HMAC with the secret key), never raw addresses or device signals.
+    ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    device_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    quarantined: Mapped[bool] = mapped_column(Boolean, default=False)
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+
+
+class Answer(Base):
+    """One item's answer; NULL value = not applicable / don't know (never 0)."""
+
+    __tablename__ = "answer"
+
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int | None] = mapped_column(SmallInteger)
+
+    response: Mapped[Response] = relationship(back_populates="answers")

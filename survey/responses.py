@@ -1,0 +1,77 @@
+"""Storing a validated response: one transaction, idempotent on the form's key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from survey.models import Answer, CollectionLink, Response, utcnow
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Everything a respondent sent, already validated against the instrument."""
+
+    key: str
+    started_at: datetime | None
+    instrument_code: str
+    instrument_version: int
+    answers: dict[str, int | None]
+    profile: dict[str, str | None]
+    comment: str
+    wants_complaint: bool
+    locale: str
+    ip_hash: str | None
+    device_hash: str | None
+
+
+def store(session: Session, link: CollectionLink, sub: Submission) -> bool:
+    """Insert the response and its answers; False when its key was already stored.
+
+    All rows are written in one transaction, so a response is stored whole or not at all.
+    """
+    values = dict(
+        link_id=link.id,
+        enterprise_id=link.enterprise_id,
+        wave_id=link.wave_id,
+        instrument_code=sub.instrument_code,
+        instrument_version=sub.instrument_version,
+        locale=sub.locale,
+        started_at=sub.started_at,
+        submitted_at=utcnow(),
+        comment=sub.comment,
+        wants_complaint=sub.wants_complaint,
+        idempotency_key=sub.key,
+        ip_hash=sub.ip_hash,
+        device_hash=sub.device_hash,
+        quarantined=False,
+        flags=[],
+        **sub.profile,
+    )
+    try:
+        response_id = session.execute(insert(Response).returning(Response.id), values).scalar_one()
+        session.execute(
+            insert(Answer),
+            [
+                {"response_id": response_id, "item_code": c, "value": v}
+                for c, v in sub.answers.items()
+            ],
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if already_stored(session, sub.key):
+            return False
+        raise
+    return True
+
+
+def already_stored(session: Session, key: str) -> bool:
+    """True when a response with this idempotency key exists."""
+    found = session.scalar(select(Response.id).where(Response.idempotency_key == key))
+    session.rollback()
+    return found is not None

@@ -1,0 +1,171 @@
+"""Shared fixtures: the app on a real database, its clients, and factories for domain rows.
+
+The database is SQLite by default. With MANYI_TEST_DATABASE_URL set (scripts/with-postgres.sh
+does that), the tests that use the database run against that PostgreSQL server instead and
+the database-free tests are skipped, since the SQLite run already covers them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import re
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from survey import db as survey_db
+from survey.links import create_link
+from survey.models import Base, Category, CollectionLink, Enterprise, Sector, Wave
+from survey.uscc import make_code
+
+PG_URL = os.environ.get("MANYI_TEST_DATABASE_URL", "")
+DB_FIXTURES = {"app", "client", "runner", "db_session", "database_url"}
+
+
+def pytest_collection_modifyitems(config, items):
+    if not PG_URL:
+        return
+    skip = pytest.mark.skip(reason="database-free test: covered by the SQLite run")
+    for item in items:
+        if not DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """A migrated, empty database for the whole session."""
+    url = PG_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    if PG_URL:
+        _drop_everything(url)
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    survey_db.upgrade(app)
+    return url
+
+
+def _drop_everything(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """The real application on the session's database; tables are emptied after each test."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "PUBLIC_BASE_URL": "http://survey.test",
+        }
+    )
+    yield app
+    engine = survey_db.get_engine(app)
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db_session(app):
+    """A session outside any request, for arranging and inspecting rows."""
+    session = survey_db.session_scope(app)
+    yield session
+    session.close()
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_sector(db_session):
+    """Factory: a sector (and its category) using the sector's own instrument."""
+
+    def make(code: str = "catering", category: str = "consumer", target: float = 80.0):
+        cat = db_session.query(Category).filter_by(code=category).one_or_none()
+        if cat is None:
+            cat = Category(code=category, name_zh=category, name_en=category, target=target)
+            db_session.add(cat)
+        sector = Sector(
+            code=code, name_zh=code, name_en=code, category=cat, weight=1.0, instrument_code=code
+        )
+        db_session.add(sector)
+        db_session.commit()
+        return sector
+
+    return make
+
+
+@pytest.fixture
+def make_wave(db_session):
+    """Factory: a wave around today, open unless told otherwise."""
+
+    def make(code: str = "2026Q4", status: str = "open", days: tuple[int, int] = (-30, 30)):
+        today = dt.date.today()
+        wave = Wave(
+            code=code,
+            status=status,
+            instrument_versions={},
+            opens_on=today + dt.timedelta(days=days[0]),
+            closes_on=today + dt.timedelta(days=days[1]),
+        )
+        db_session.add(wave)
+        db_session.commit()
+        return wave
+
+    return make
+
+
+@pytest.fixture
+def make_link(db_session, make_sector, make_wave):
+    """Factory: an active link for a new enterprise, creating sector and wave as needed."""
+
+    def make(sector_code: str = "catering", wave: Wave | None = None, location: str = ""):
+        sector = db_session.query(Sector).filter_by(code=sector_code).one_or_none()
+        sector = sector or make_sector(sector_code)
+        wave = wave or db_session.query(Wave).filter_by(code="2026Q4").one_or_none() or make_wave()
+        n = next(_counter)
+        ent = Enterprise(
+            name=f"测试企业{n}",
+            uscc=make_code("210213", f"MA{n:06d}"),
+            sector=sector,
+            street="友谊街道",
+        )
+        db_session.add(ent)
+        link = create_link(db_session, ent, wave, location)
+        db_session.commit()
+        return link
+
+    return make
+
+
+def csrf_and_key(html: str) -> dict[str, str]:
+    """The hidden csrf_token and k values of a rendered questionnaire."""
+    fields = {}
+    for name in ("csrf_token", "k"):
+        m = re.search(rf'name="{name}" type="hidden" value="([^"]+)"', html) or re.search(
+            rf'id="{name}" name="{name}" type="hidden" value="([^"]+)"', html
+        )
+        assert m, f"{name} not found in page"
+        fields[name] = m.group(1)
+    return fields
+
+
+def link_count(db_session) -> int:
+    return db_session.query(CollectionLink).count()
