@@ -8,6 +8,7 @@ import click
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app, g
+from flask.cli import with_appcontext
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -112,6 +113,7 @@ def upgrade(app: Flask, revision: str = "head") -> None:
 
 
 @click.command("db-upgrade")
+@with_appcontext
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade_command(revision: str) -> None:
     """Apply database migrations (creates the schema on an empty database)."""

@@ -8,6 +8,7 @@ import click
 import numpy as np
 import pandas as pd
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -234,6 +235,7 @@ def first_open_link(session: Session) -> CollectionLink | None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database holds data.")
 def demo_command(if_empty: bool) -> None:
     """Load the synthetic demo district (sectors, enterprises, 2 waves, responses)."""

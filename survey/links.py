@@ -9,6 +9,7 @@ import secrets
 import click
 import segno
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -67,6 +68,7 @@ def links_group() -> None:
 
 
 @links_group.command("create")
+@with_appcontext
 @click.option("--enterprise", "enterprise_ref", required=True, help="Id or 统一社会信用代码.")
 @click.option("--wave", "wave_code", required=True, help="Wave code, e.g. 2026Q4.")
 @click.option("--location", "locations", multiple=True, help="Branch or location; repeatable.")
@@ -93,6 +95,7 @@ def create_command(enterprise_ref: str, wave_code: str, locations: tuple[str, ..
 
 
 @links_group.command("list")
+@with_appcontext
 @click.option("--wave", "wave_code", required=True)
 def list_command(wave_code: str) -> None:
     """Print the active links of a wave with their URLs."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,12 +20,12 @@ from survey.responses import Submission, store
 
 bp = Blueprint("survey", __name__)
 PROFILE_COLUMNS = ("age_band", "sex", "residence", "frequency")
-MAX_TOKEN_LENGTH = 64
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 def _load(token: str):
     """The active link with its enterprise, sector and wave, or a 404."""
-    if len(token) > MAX_TOKEN_LENGTH:
+    if not TOKEN_SHAPE.fullmatch(token):
         abort(404)
     row = get_session().execute(
         select(CollectionLink, Enterprise, Sector, Wave)

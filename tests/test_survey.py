@@ -69,8 +69,14 @@ def test_tap_targets_are_at_least_44px(client):
 def test_happy_path_stores_one_complete_response(client, make_link, db_session):
     link = make_link()
     data = open_form(client, link.token) | full_answers()
-    data |= {"sat_overall": "9", "pq_overall": "na", "comment": "上菜很快", "complain": "y",
-             "age_band": "30_44", "sex": "undisclosed"}
+    data |= {
+        "sat_overall": "9",
+        "pq_overall": "na",
+        "comment": "上菜很快",
+        "complain": "y",
+        "age_band": "30_44",
+        "sex": "undisclosed",
+    }
     reply = client.post(f"/s/{link.token}", data=data)
     assert reply.status_code == 303
     assert reply.headers["Location"].endswith(f"/s/{link.token}/thanks")
@@ -93,8 +99,12 @@ def test_happy_path_stores_one_complete_response(client, make_link, db_session):
 def test_no_raw_ip_or_user_agent_is_stored(client, make_link, db_session):
     link = make_link()
     data = open_form(client, link.token) | full_answers()
-    client.post(f"/s/{link.token}", data=data, environ_base={"REMOTE_ADDR": "203.0.113.77"},
-                headers={"User-Agent": "MicroMessenger/8.0"})
+    client.post(
+        f"/s/{link.token}",
+        data=data,
+        environ_base={"REMOTE_ADDR": "203.0.113.77"},
+        headers={"User-Agent": "MicroMessenger/8.0"},
+    )
     response = db_session.scalars(select(Response)).one()
     stored = " ".join(str(v) for v in vars(response).values())
     assert "203.0.113" not in stored and "MicroMessenger" not in stored
@@ -156,8 +166,12 @@ def test_unknown_item_is_refused(client, make_link, db_session):
 
 def test_item_of_another_sector_is_refused(client, make_link, db_session):
     link = make_link("catering")
-    foreign = next(i.code for i in instruments.get("finance").items if i.code.startswith("pq_")
-                   and i.code not in {x.code for x in instruments.get("catering").items})
+    foreign = next(
+        i.code
+        for i in instruments.get("finance").items
+        if i.code.startswith("pq_")
+        and i.code not in {x.code for x in instruments.get("catering").items}
+    )
     data = open_form(client, link.token) | full_answers() | {foreign: "9"}
     _refused(client, link, db_session, data)
 
@@ -168,16 +182,14 @@ def test_required_item_missing_shows_message_beside_it(client, make_link, db_ses
     del data["sat_overall"]
     html = _refused(client, link, db_session, data)
     start = html.index('id="q-sat_overall"')
-    assert "请选择一个答案" in html[start:start + 3000]
+    assert "请选择一个答案" in html[start : start + 3000]
     assert 'name="sat_ideal" value="7" checked' in html
 
 
 def test_optional_items_may_be_skipped(client, make_link, db_session):
     link = make_link()
     inst = instruments.get("catering")
-    data = open_form(client, link.token) | {
-        i.code: "8" for i in inst.items if i.required
-    }
+    data = open_form(client, link.token) | {i.code: "8" for i in inst.items if i.required}
     assert client.post(f"/s/{link.token}", data=data).status_code == 303
     answers = db_session.scalars(select(Answer)).all()
     assert sum(a.value is not None for a in answers) == sum(i.required for i in inst.items)
@@ -209,7 +221,9 @@ def test_oversized_request_is_refused(client, make_link, db_session):
     assert "提交内容过多" in html
 
 
-@pytest.mark.parametrize("token", ["no-such-token", "x" * 500, "%00", "../../etc"])
+@pytest.mark.parametrize(
+    "token", ["no-such-token", "x" * 500, "%00", "../../etc", "a" * 22 + "\u0000"]
+)
 def test_unknown_token_gets_chinese_404(client, make_link, db_session, token):
     make_link()
     for method in (client.get, client.post):

@@ -1,0 +1,100 @@
+"""The demo district and the latent model it is drawn from."""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+import instruments
+from survey import demo_spec as spec
+from survey.demo import instrument_items, load
+from survey.models import Answer, Category, CollectionLink, Enterprise, Response, Sector, Wave
+from survey.simulate import enterprise_effects, latent_loadings, simulate_responses
+from survey.uscc import is_valid
+
+REQUIRED_SECTORS = {
+    "finance", "logistics", "transport", "information", "business", "technology",
+    "catering", "tourism", "retail", "wholesale", "accommodation", "household", "culture_sport",
+}
+
+
+def test_truth_straddles_the_targets():
+    targets = {code: target for code, _zh, _en, target, _w in spec.CATEGORIES}
+    gaps = [s.truth["2026Q4"] - targets[s.category] for s in spec.SECTORS]
+    assert any(g >= 1.5 for g in gaps), "some sector clearly above its target"
+    assert any(g <= -1.5 for g in gaps), "some sector clearly below its target"
+    assert sum(abs(g) < 1 for g in gaps) >= 3, "some sectors within a point of it"
+    assert REQUIRED_SECTORS <= {s.code for s in spec.SECTORS}
+
+
+@pytest.mark.parametrize("mu", [62.0, 80.0, 91.5])
+def test_item_scores_have_the_true_mean(mu):
+    # Closed form: E[100·(x−1)/9] = 100·E[p] = mu for x = 1 + Binomial(9, p).
+    items = instrument_items(instruments.get("catering"))
+    frame = simulate_responses(items, np.full(200_000, mu), np.random.default_rng(7))
+    for code in items.satisfaction:
+        score = 100 * (frame[code] - 1) / 9
+        assert abs(score.mean() - mu) < 0.15
+    assert frame[items.satisfaction[0]].isna().mean() == pytest.approx(0.03, abs=0.005)
+
+
+def test_constructs_correlate_as_the_structure_says():
+    items = instrument_items(instruments.get("finance"))
+    frame = simulate_responses(items, np.full(50_000, 80.0), np.random.default_rng(3))
+    corr = frame[["pq_overall", "sat_overall", "loy_recommend", "cmp_filed"]].corr()
+    assert corr.loc["pq_overall", "sat_overall"] > 0.3
+    assert corr.loc["sat_overall", "loy_recommend"] > 0.3
+    assert corr.loc["sat_overall", "cmp_filed"] < -0.1
+    for vec in latent_loadings().values():
+        assert np.linalg.norm(vec) == pytest.approx(1.0)
+
+
+def test_enterprise_effects_are_centred_within_sectors():
+    sectors = pd.Series(["a"] * 5 + ["b"] * 7)
+    z = enterprise_effects(sectors, np.random.default_rng(1))
+    assert abs(z[:5].sum()) < 1e-12 and abs(z[5:].sum()) < 1e-12
+
+
+@pytest.fixture
+def demo(app, db_session):
+    load(db_session, seed=11, today=dt.date(2026, 11, 26))
+    db_session.commit()
+    return db_session
+
+
+def test_demo_district_is_big_enough(demo):
+    n = lambda model: demo.scalar(select(func.count()).select_from(model))  # noqa: E731
+    assert n(Category) == 2 and n(Sector) >= 14
+    assert n(Enterprise) >= 60 and n(Response) >= 6000
+    assert {(w.code, w.status) for w in demo.scalars(select(Wave))} == {
+        ("2026Q3", "closed"), ("2026Q4", "open")}
+    assert n(CollectionLink) >= 2 * n(Enterprise)
+    assert all(is_valid(e.uscc) for e in demo.scalars(select(Enterprise)))
+    targets = {c.code: c.target for c in demo.scalars(select(Category))}
+    assert targets == {"producer": 85.0, "consumer": 80.0}
+
+
+def test_demo_has_missing_and_not_applicable_answers(demo):
+    total = demo.scalar(select(func.count()).select_from(Answer))
+    missing = demo.scalar(select(func.count()).select_from(Answer).where(Answer.value.is_(None)))
+    assert 0.02 < missing / total < 0.25
+    assert demo.scalar(select(func.min(Answer.value)).where(Answer.item_code == "sat_overall")) >= 1
+
+
+def test_demo_sample_means_track_the_truth(demo):
+    rows = demo.execute(
+        select(Sector.code, Wave.code, Answer.value)
+        .join(Response, Answer.response_id == Response.id)
+        .join(Enterprise, Response.enterprise_id == Enterprise.id)
+        .join(Sector, Enterprise.sector_id == Sector.id)
+        .join(Wave, Response.wave_id == Wave.id)
+        .where(Answer.item_code.in_(["sat_overall", "sat_expectation", "sat_ideal"]))
+    ).all()
+    frame = pd.DataFrame(rows, columns=["sector", "wave", "value"]).dropna()
+    means = (100 * (frame["value"] - 1) / 9).groupby([frame["sector"], frame["wave"]]).mean()
+    truth = pd.Series({(s.code, w): v for s in spec.SECTORS for w, v in s.truth.items()})
+    gaps = (means - truth.reindex(means.index)).to_numpy()
+    assert np.all(np.abs(gaps) < 5)
+    assert abs(gaps.mean()) < 1.0

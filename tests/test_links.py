@@ -1,0 +1,62 @@
+"""Collection links, their QR codes and the `flask links` CLI."""
+
+import io
+
+from PIL import Image
+from sqlalchemy import select
+
+from survey.links import new_token, qr_png, qr_svg, survey_url
+from survey.models import CollectionLink
+
+
+def test_tokens_are_unguessable_and_url_safe():
+    tokens = {new_token() for _ in range(1000)}
+    assert len(tokens) == 1000
+    assert all(len(t) >= 22 and t.replace("-", "").replace("_", "").isalnum() for t in tokens)
+
+
+def test_qr_codes_encode_the_survey_url(app):
+    with app.app_context():
+        url = survey_url("abc123")
+    assert url == "http://survey.test/s/abc123"
+    svg = qr_svg(url)
+    assert svg.startswith(b"<svg") and b"</svg>" in svg
+    png = Image.open(io.BytesIO(qr_png(url)))
+    assert png.format == "PNG" and png.size[0] == png.size[1] >= 200
+    png.close()
+
+
+def test_cli_creates_links_and_prints_their_urls(runner, make_link, db_session, tmp_path):
+    link = make_link()
+    enterprise = link.enterprise
+    result = runner.invoke(args=["links", "create", "--enterprise", enterprise.uscc,
+                                 "--wave", "2026Q4", "--location", "一楼大厅",
+                                 "--location", "二楼", "--qr-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    db_session.rollback()
+    links = db_session.scalars(
+        select(CollectionLink).where(CollectionLink.enterprise_id == enterprise.id,
+                                     CollectionLink.location != "")
+    ).all()
+    assert sorted(x.location for x in links) == ["一楼大厅", "二楼"]
+    for x in links:
+        assert f"http://survey.test/s/{x.token}" in result.output
+        assert (tmp_path / f"{x.token}.svg").exists() and (tmp_path / f"{x.token}.png").exists()
+
+
+def test_cli_refuses_unknown_enterprise_or_wave(runner, make_link):
+    link = make_link()
+    bad = runner.invoke(args=["links", "create", "--enterprise", "91350100M000100Y43",
+                              "--wave", "2026Q4"])
+    assert bad.exit_code != 0 and "no enterprise" in bad.output
+    bad = runner.invoke(args=["links", "create", "--enterprise", str(link.enterprise_id),
+                              "--wave", "1999Q1"])
+    assert bad.exit_code != 0 and "no wave" in bad.output
+
+
+def test_cli_lists_active_links(runner, make_link, db_session):
+    active, retired = make_link(), make_link()
+    retired.active = False
+    db_session.commit()
+    result = runner.invoke(args=["links", "list", "--wave", "2026Q4"])
+    assert active.token in result.output and retired.token not in result.output
