@@ -24,7 +24,7 @@ $(VENV)/.installed: requirements.txt requirements-test.txt
 venv: $(VENV)/.installed
 
 translations: venv
-	@$(VENV)/bin/pybabel compile -q -d translations
+	$(VENV)/bin/pybabel compile -d translations
 
 run: setup
 	$(VENV)/bin/flask db-upgrade
