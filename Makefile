@@ -7,6 +7,7 @@ HOST ?= 127.0.0.1
 WORKERS ?= 2
 export FLASK_APP := app
 export MPLCONFIGDIR := $(CURDIR)/instance/mplconfig
+export FLASK_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test setup system venv translations lint bench clean
 

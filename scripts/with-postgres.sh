@@ -10,14 +10,16 @@ if [ "$(id -u)" -eq 0 ]; then
   chown postgres:postgres "$PGDATA"
   AS_PG=(runuser -u postgres --)
 fi
+# Run as the postgres user from a directory it can enter (the caller's may be private).
+pg() { (cd / && "${AS_PG[@]}" "$@"); }
 cleanup() {
-  "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1 || true
+  pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1 || true
   rm -rf "$PGDATA"
 }
 trap cleanup EXIT
-"${AS_PG[@]}" "$PGBIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
-"${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 30 \
+pg "$PGBIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 30 \
   -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $PGDATA -c fsync=off -c max_connections=200" start >/dev/null
-"${AS_PG[@]}" "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qc "CREATE DATABASE manyi_test" >/dev/null
+pg "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qc "CREATE DATABASE manyi_test" >/dev/null
 export MANYI_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/manyi_test"
 "$@"
