@@ -4,7 +4,7 @@
   var form = document.querySelector("form");
   var bar = document.getElementById("bar");
   if (!form || !bar) return;
-  var groups = form.querySelectorAll(".sec .q[id]");
+  var groups = form.querySelectorAll(".q.i");
   function update() {
     var done = 0;
     for (var i = 0; i < groups.length; i++) {

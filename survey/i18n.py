@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel import Locale
 from flask import Flask, current_app, g, request
 from flask_babel import Babel
 
@@ -25,6 +28,17 @@ def current_locale() -> str:
     return g.locale
 
 
+@cache
+def _babel_locale(code: str) -> Locale:
+    # Parsing a locale string scans Babel's whole locale list: do it once per code.
+    return Locale.parse(code)
+
+
+def babel_locale() -> Locale:
+    """The request's locale as a Babel Locale, for Flask-Babel."""
+    return _babel_locale(current_locale())
+
+
 def remember_choice(response):
     """Keep an explicit ?lang= choice in a cookie so later pages follow it."""
     lang = request.args.get("lang")
@@ -35,9 +49,7 @@ def remember_choice(response):
 
 def init_app(app: Flask) -> None:
     """Attach Flask-Babel with our selector and the cookie hook."""
-    root = app.root_path
-    Babel(
-        app, locale_selector=current_locale, default_translation_directories=f"{root}/translations"
-    )
+    translations = f"{app.root_path}/translations"
+    Babel(app, locale_selector=babel_locale, default_translation_directories=translations)
     app.after_request(remember_choice)
     app.jinja_env.globals["current_locale"] = current_locale

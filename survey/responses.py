@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from survey.models import Answer, CollectionLink, Response, utcnow
+from survey.models import Answer, Response, utcnow
+
+
+class LinkLike(Protocol):
+    """The identity of a collection link: what a response is filed under."""
+
+    id: int
+    enterprise_id: int
+    wave_id: int
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,7 @@ class Submission:
     device_hash: str | None
 
 
-def store(session: Session, link: CollectionLink, sub: Submission) -> bool:
+def store(session: Session, link: LinkLike, sub: Submission) -> bool:
     """Insert the response and its answers; False when its key was already stored.
 
     All rows are written in one transaction, so a response is stored whole or not at all.

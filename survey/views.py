@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+from sqlalchemy import bindparam, select
 
 import instruments
 from survey import hashing
-from survey.db import get_session, get_write_session
+from survey.db import get_engine, get_write_session
 from survey.forms import answers_of, form_class, issue_key, profile_of, read_key, unknown_fields
 from survey.i18n import current_locale
 from survey.models import CollectionLink, Enterprise, Sector, Wave
@@ -23,77 +26,153 @@ PROFILE_COLUMNS = ("age_band", "sex", "residence", "frequency")
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
-def _load(token: str):
-    """The active link with its enterprise, sector and wave, or a 404."""
+@dataclass(frozen=True)
+class Target:
+    """What a link points at, read in one query: enterprise, location, wave, instrument."""
+
+    id: int
+    token: str
+    location: str
+    enterprise_id: int
+    enterprise_name: str
+    wave_id: int
+    wave_code: str
+    wave_status: str
+    opens_on: date
+    closes_on: date
+    instrument_code: str
+    pinned_versions: dict
+
+    def accepts_responses(self, today: date) -> bool:
+        """True while the wave is open and `today` lies within its dates."""
+        return self.wave_status == "open" and self.opens_on <= today <= self.closes_on
+
+    def instrument(self) -> instruments.Instrument:
+        """The instrument version pinned for the wave, else the latest."""
+        version = (self.pinned_versions or {}).get(self.instrument_code)
+        return instruments.get(self.instrument_code, version)
+
+
+_TARGET_QUERY = (
+    select(
+        CollectionLink.id, CollectionLink.token, CollectionLink.location,
+        CollectionLink.enterprise_id, Enterprise.name, CollectionLink.wave_id, Wave.code,
+        Wave.status, Wave.opens_on, Wave.closes_on, Sector.instrument_code,
+        Wave.instrument_versions,
+    )
+    .join(Enterprise, CollectionLink.enterprise_id == Enterprise.id)
+    .join(Sector, Enterprise.sector_id == Sector.id)
+    .join(Wave, CollectionLink.wave_id == Wave.id)
+    .where(
+        CollectionLink.token == bindparam("token"),
+        CollectionLink.active.is_(True),
+        Enterprise.active.is_(True),
+    )
+)
+
+
+def _load(token: str) -> Target:
+    """The active link's target, or a 404 for an unknown, malformed or retired token."""
     if not TOKEN_SHAPE.fullmatch(token):
         abort(404)
-    row = get_session().execute(
-        select(CollectionLink, Enterprise, Sector, Wave)
-        .join(Enterprise, CollectionLink.enterprise_id == Enterprise.id)
-        .join(Sector, Enterprise.sector_id == Sector.id)
-        .join(Wave, CollectionLink.wave_id == Wave.id)
-        .where(CollectionLink.token == token)
-    ).first()
-    if row is None or not row[0].active or not row[1].active:
+    with get_engine().connect() as conn:
+        row = conn.execute(_TARGET_QUERY, {"token": token}).first()
+    if row is None:
         abort(404)
-    return row
+    return Target(*row)
 
 
-def _today():
+def _today() -> date:
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
-def _instrument_for(sector: Sector, wave: Wave) -> instruments.Instrument:
-    pinned = (wave.instrument_versions or {}).get(sector.instrument_code)
-    return instruments.get(sector.instrument_code, pinned)
-
-
-def _closed_page(wave: Wave, enterprise: Enterprise):
-    not_yet = wave.status == "draft" or _today() < wave.opens_on
-    page = render_template(
-        "survey/closed.html", wave=wave, enterprise=enterprise, not_yet=not_yet
-    )
+def _closed_page(target: Target):
+    not_yet = target.wave_status == "draft" or _today() < target.opens_on
+    page = render_template("survey/closed.html", target=target, not_yet=not_yet)
     return page, 403 if not_yet else 410
 
 
-def _render(form, link, enterprise, wave, instrument, status=200, problems=()):
+def _questions(instrument, locale: str, answers=None, errors=None) -> Markup:
+    """The questionnaire's sections; the blank version is rendered once per language."""
+    if answers is None and errors is None:
+        cache = current_app.extensions.setdefault("manyi_blank_questions", {})
+        key = (instrument.key, locale)
+        if key not in cache:
+            cache[key] = Markup(_render_questions(instrument, locale, {}, {}))
+        return cache[key]
+    return Markup(_render_questions(instrument, locale, answers or {}, errors or {}))
+
+
+def _render_questions(instrument, locale, answers, errors) -> str:
     return render_template(
-        "survey/form.html",
-        form=form,
-        link=link,
-        enterprise=enterprise,
-        wave=wave,
-        instrument=instrument,
-        locale=current_locale(),
-        problems=problems,
+        "survey/_questions.html", instrument=instrument, locale=locale, answers=answers,
+        errors=errors,
+    )
+
+
+def _page(target: Target, instrument, body: Markup, key: str, status=200, problems=()):
+    return render_template(
+        "survey/form.html", target=target, instrument=instrument, locale=current_locale(),
+        body=body, csrf=generate_csrf(), key=key, problems=problems,
     ), status
+
+
+_CSRF_SLOT, _KEY_SLOT = "@@csrf@@", "@@key@@"
+PAGE_CACHE_SIZE = 2048
+
+
+def _blank_page(target: Target, instrument) -> str:
+    """The blank questionnaire page with a fresh CSRF token and form key.
+
+    The page differs between requests only in those two values, so it is rendered once per
+    link, instrument and language and the values are spliced in (the survey GET is the
+    platform's hottest path).
+    """
+    locale = current_locale()
+    cache = current_app.extensions.setdefault("manyi_blank_pages", {})
+    cache_key = (target.token, target.location, target.enterprise_name, target.wave_code,
+                 instrument.key, locale)
+    parts = cache.get(cache_key)
+    if parts is None:
+        html = render_template(
+            "survey/form.html", target=target, instrument=instrument, locale=locale,
+            body=_questions(instrument, locale), csrf=_CSRF_SLOT, key=_KEY_SLOT, problems=(),
+        )
+        head, rest = html.split(_CSRF_SLOT)
+        middle, tail = rest.split(_KEY_SLOT)
+        parts = (head, middle, tail)
+        if len(cache) >= PAGE_CACHE_SIZE:
+            cache.clear()
+        cache[cache_key] = parts
+    key = issue_key(current_app.config["SECRET_KEY"])
+    return parts[0] + generate_csrf() + parts[1] + key + parts[2]
 
 
 @bp.get("/s/<token>")
 def questionnaire(token: str):
     """Show the questionnaire a QR code points at."""
-    link, enterprise, sector, wave = _load(token)
-    if not wave.accepts_responses(_today()):
-        return _closed_page(wave, enterprise)
-    instrument = _instrument_for(sector, wave)
-    form = form_class(instrument)(formdata=None, k=issue_key(current_app.config["SECRET_KEY"]))
-    return _render(form, link, enterprise, wave, instrument)
+    target = _load(token)
+    if not target.accepts_responses(_today()):
+        return _closed_page(target)
+    return _blank_page(target, target.instrument())
 
 
 @bp.post("/s/<token>")
 def submit(token: str):
     """Validate and store a response, then redirect to the thank-you page."""
-    link, enterprise, sector, wave = _load(token)
-    if not wave.accepts_responses(_today()):
-        return _closed_page(wave, enterprise)
-    instrument = _instrument_for(sector, wave)
+    target = _load(token)
+    if not target.accepts_responses(_today()):
+        return _closed_page(target)
+    instrument = target.instrument()
     form = form_class(instrument)()
     started_at = read_key(current_app.config["SECRET_KEY"], form.k.data)
     problems = _form_problems(form, started_at)
     if problems:
-        form.k.data = form.k.data if started_at else issue_key(current_app.config["SECRET_KEY"])
-        return _render(form, link, enterprise, wave, instrument, 400, problems)
-    store(get_write_session(), link, _submission(form, instrument, started_at))
+        key = form.k.data if started_at else issue_key(current_app.config["SECRET_KEY"])
+        answers = {name: field.data for name, field in form._fields.items()}
+        body = _questions(instrument, current_locale(), answers, form.errors)
+        return _page(target, instrument, body, key, 400, problems)
+    store(get_write_session(), target, _submission(form, instrument, started_at))
     return redirect(url_for("survey.thanks", token=token), code=303)
 
 
@@ -133,8 +212,7 @@ def _submission(form, instrument, started_at) -> Submission:
 @bp.get("/s/<token>/thanks")
 def thanks(token: str):
     """Thank the respondent."""
-    _link, enterprise, _sector, _wave = _load(token)
-    return render_template("survey/thanks.html", enterprise=enterprise)
+    return render_template("survey/thanks.html", target=_load(token))
 
 
 @bp.get("/privacy")

@@ -162,9 +162,7 @@ def csrf_and_key(html: str) -> dict[str, str]:
     """The hidden csrf_token and k values of a rendered questionnaire."""
     fields = {}
     for name in ("csrf_token", "k"):
-        m = re.search(rf'name="{name}" type="hidden" value="([^"]+)"', html) or re.search(
-            rf'id="{name}" name="{name}" type="hidden" value="([^"]+)"', html
-        )
+        m = re.search(rf'<input type="hidden" name="{name}" value="([^"]+)">', html)
         assert m, f"{name} not found in page"
         fields[name] = m.group(1)
     return fields

@@ -154,7 +154,7 @@ def test_out_of_range_value_is_refused_and_answers_kept(client, make_link, db_se
     link = make_link()
     data = open_form(client, link.token) | full_answers(value="6") | {"sat_overall": value}
     html = _refused(client, link, db_session, data)
-    assert 'id="q-sat_overall"' in html and 'class="q bad" id="q-sat_overall"' in html
+    assert 'id="q-sat_overall"' in html and 'class="q i bad" id="q-sat_overall"' in html
     assert 'name="sat_ideal" value="6" checked' in html  # other answers are kept
 
 
