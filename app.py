@@ -29,6 +29,9 @@ DEFAULTS = {
     "COMMENT_MAX_LENGTH": 1000,
     # A respondent may read slowly: the CSRF token lives as long as the session.
     "WTF_CSRF_TIME_LIMIT": None,
+    # Our form messages are translated by Flask-Babel; WTForms' own catalog is not needed
+    # (loading it costs a catalog parse per request).
+    "WTF_I18N_ENABLED": False,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,

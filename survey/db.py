@@ -62,6 +62,7 @@ def get_engine(app: Flask | None = None) -> Engine:
         app.extensions["manyi_engine"] = engine
         app.extensions["manyi_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
         app.extensions["manyi_writer"] = sessionmaker(writer, expire_on_commit=False)
+        app.extensions["manyi_writer_engine"] = writer
     return engine
 
 
@@ -73,15 +74,10 @@ def get_session() -> Session:
     return g.db_session
 
 
-def get_write_session() -> Session:
-    """Return the request's session for a transaction that will write.
-
-    On SQLite its transactions start with BEGIN IMMEDIATE; elsewhere it is a plain session.
-    """
-    if "db_write_session" not in g:
-        get_engine()
-        g.db_write_session = current_app.extensions["manyi_writer"]()
-    return g.db_write_session
+def get_writer(app: Flask | None = None) -> Engine:
+    """The engine for transactions that write: on SQLite they begin with BEGIN IMMEDIATE."""
+    get_engine(app)
+    return (app or current_app).extensions["manyi_writer_engine"]
 
 
 def session_scope(app: Flask | None = None, *, write: bool = False) -> Session:
@@ -93,10 +89,9 @@ def session_scope(app: Flask | None = None, *, write: bool = False) -> Session:
 
 def close_session(_exc: BaseException | None = None) -> None:
     """Close the request's session, rolling back anything not committed."""
-    for key in ("db_session", "db_write_session"):
-        session = g.pop(key, None)
-        if session is not None:
-            session.close()
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
 
 
 def alembic_config(url: str) -> Config:

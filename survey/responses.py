@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from survey.models import Answer, Response, utcnow
 
@@ -38,7 +37,7 @@ class Submission:
     device_hash: str | None
 
 
-def store(session: Session, link: LinkLike, sub: Submission) -> bool:
+def store(engine: Engine, link: LinkLike, sub: Submission) -> bool:
     """Insert the response and its answers; False when its key was already stored.
 
     All rows are written in one transaction, so a response is stored whole or not at all.
@@ -62,25 +61,28 @@ def store(session: Session, link: LinkLike, sub: Submission) -> bool:
         **sub.profile,
     )
     try:
-        response_id = session.execute(insert(Response).returning(Response.id), values).scalar_one()
-        session.execute(
-            insert(Answer),
-            [
-                {"response_id": response_id, "item_code": c, "value": v}
-                for c, v in sub.answers.items()
-            ],
-        )
-        session.commit()
+        with engine.begin() as conn:
+            response_id = conn.execute(_INSERT_RESPONSE, values).scalar_one()
+            conn.execute(
+                _INSERT_ANSWER,
+                [
+                    {"response_id": response_id, "item_code": c, "value": v}
+                    for c, v in sub.answers.items()
+                ],
+            )
     except IntegrityError:
-        session.rollback()
-        if already_stored(session, sub.key):
+        if already_stored(engine, sub.key):
             return False
         raise
     return True
 
 
-def already_stored(session: Session, key: str) -> bool:
+_INSERT_RESPONSE = insert(Response).returning(Response.id)
+_INSERT_ANSWER = insert(Answer)
+
+
+def already_stored(engine: Engine, key: str) -> bool:
     """True when a response with this idempotency key exists."""
-    found = session.scalar(select(Response.id).where(Response.idempotency_key == key))
-    session.rollback()
+    with engine.connect() as conn:
+        found = conn.execute(select(Response.id).where(Response.idempotency_key == key)).first()
     return found is not None

@@ -15,8 +15,8 @@ from sqlalchemy import bindparam, select
 
 import instruments
 from survey import hashing
-from survey.db import get_engine, get_write_session
-from survey.forms import answers_of, form_class, issue_key, profile_of, read_key, unknown_fields
+from survey.db import get_engine, get_writer
+from survey.forms import ResponseForm, issue_key, read_answers, read_key, unknown_fields
 from survey.i18n import current_locale
 from survey.models import CollectionLink, Enterprise, Sector, Wave
 from survey.responses import Submission, store
@@ -55,9 +55,17 @@ class Target:
 
 _TARGET_QUERY = (
     select(
-        CollectionLink.id, CollectionLink.token, CollectionLink.location,
-        CollectionLink.enterprise_id, Enterprise.name, CollectionLink.wave_id, Wave.code,
-        Wave.status, Wave.opens_on, Wave.closes_on, Sector.instrument_code,
+        CollectionLink.id,
+        CollectionLink.token,
+        CollectionLink.location,
+        CollectionLink.enterprise_id,
+        Enterprise.name,
+        CollectionLink.wave_id,
+        Wave.code,
+        Wave.status,
+        Wave.opens_on,
+        Wave.closes_on,
+        Sector.instrument_code,
         Wave.instrument_versions,
     )
     .join(Enterprise, CollectionLink.enterprise_id == Enterprise.id)
@@ -105,15 +113,24 @@ def _questions(instrument, locale: str, answers=None, errors=None) -> Markup:
 
 def _render_questions(instrument, locale, answers, errors) -> str:
     return render_template(
-        "survey/_questions.html", instrument=instrument, locale=locale, answers=answers,
+        "survey/_questions.html",
+        instrument=instrument,
+        locale=locale,
+        answers=answers,
         errors=errors,
     )
 
 
 def _page(target: Target, instrument, body: Markup, key: str, status=200, problems=()):
     return render_template(
-        "survey/form.html", target=target, instrument=instrument, locale=current_locale(),
-        body=body, csrf=generate_csrf(), key=key, problems=problems,
+        "survey/form.html",
+        target=target,
+        instrument=instrument,
+        locale=current_locale(),
+        body=body,
+        csrf=generate_csrf(),
+        key=key,
+        problems=problems,
     ), status
 
 
@@ -130,13 +147,25 @@ def _blank_page(target: Target, instrument) -> str:
     """
     locale = current_locale()
     cache = current_app.extensions.setdefault("manyi_blank_pages", {})
-    cache_key = (target.token, target.location, target.enterprise_name, target.wave_code,
-                 instrument.key, locale)
+    cache_key = (
+        target.token,
+        target.location,
+        target.enterprise_name,
+        target.wave_code,
+        instrument.key,
+        locale,
+    )
     parts = cache.get(cache_key)
     if parts is None:
         html = render_template(
-            "survey/form.html", target=target, instrument=instrument, locale=locale,
-            body=_questions(instrument, locale), csrf=_CSRF_SLOT, key=_KEY_SLOT, problems=(),
+            "survey/form.html",
+            target=target,
+            instrument=instrument,
+            locale=locale,
+            body=_questions(instrument, locale),
+            csrf=_CSRF_SLOT,
+            key=_KEY_SLOT,
+            problems=(),
         )
         head, rest = html.split(_CSRF_SLOT)
         middle, tail = rest.split(_KEY_SLOT)
@@ -164,43 +193,43 @@ def submit(token: str):
     if not target.accepts_responses(_today()):
         return _closed_page(target)
     instrument = target.instrument()
-    form = form_class(instrument)()
+    form = ResponseForm()
+    answers = read_answers(instrument, request.form)
     started_at = read_key(current_app.config["SECRET_KEY"], form.k.data)
-    problems = _form_problems(form, started_at)
+    problems = _form_problems(form, answers, instrument, started_at)
     if problems:
         key = form.k.data if started_at else issue_key(current_app.config["SECRET_KEY"])
-        answers = {name: field.data for name, field in form._fields.items()}
-        body = _questions(instrument, current_locale(), answers, form.errors)
+        shown = answers.raw | {"comment": form.comment.data, "complain": form.complain.data}
+        body = _questions(instrument, current_locale(), shown, answers.errors | form.errors)
         return _page(target, instrument, body, key, 400, problems)
-    store(get_write_session(), target, _submission(form, instrument, started_at))
+    store(get_writer(), target, _submission(form, answers, instrument, started_at))
     return redirect(url_for("survey.thanks", token=token), code=303)
 
 
-def _form_problems(form, started_at) -> list[str]:
+def _form_problems(form, answers, instrument, started_at) -> list[str]:
     problems = []
-    extra = unknown_fields(form, request.form)
+    extra = unknown_fields(instrument, request.form)
     if extra:
         problems.append(_("The form contained unknown fields: %(names)s", names=", ".join(extra)))
     if started_at is None:
         problems.append(_("This form has expired. Please check your answers and submit again."))
-    if not form.validate():
-        if "csrf_token" in form.errors:
-            problems.append(_("This page has expired. Please check your answers and submit again."))
-        if any(name != "csrf_token" for name in form.errors):
-            problems.append(_("Some answers need your attention; they are marked below."))
+    valid = form.validate()
+    if "csrf_token" in form.errors:
+        problems.append(_("This page has expired. Please check your answers and submit again."))
+    if answers.errors or not valid and set(form.errors) - {"csrf_token"}:
+        problems.append(_("Some answers need your attention; they are marked below."))
     return problems
 
 
-def _submission(form, instrument, started_at) -> Submission:
+def _submission(form, answers, instrument, started_at) -> Submission:
     key = current_app.config["HASH_KEY"] or current_app.config["SECRET_KEY"]
-    profile = profile_of(form, instrument)
     return Submission(
         key=form.k.data,
         started_at=started_at,
         instrument_code=instrument.code,
         instrument_version=instrument.version,
-        answers=answers_of(form, instrument),
-        profile={c: profile.get(c) for c in PROFILE_COLUMNS},
+        answers=answers.items,
+        profile={c: answers.profile.get(c) for c in PROFILE_COLUMNS},
         comment=(form.comment.data or "").strip(),
         wants_complaint=bool(form.complain.data),
         locale=current_locale(),
