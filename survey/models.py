@@ -122,7 +122,12 @@ class Wave(Base):
 
     def accepts_responses(self, today: dt.date) -> bool:
         """True while the wave is open and `today` lies within its dates."""
-        return self.status == "open" and self.opens_on <= today <= self.closes_on
+        return wave_accepts(self.status, self.opens_on, self.closes_on, today)
+
+
+def wave_accepts(status: str, opens_on: dt.date, closes_on: dt.date, today: dt.date) -> bool:
+    """A wave takes responses while its status is open and `today` lies within its dates."""
+    return status == "open" and opens_on <= today <= closes_on
 
 
 class CollectionLink(Base):

@@ -12,13 +12,14 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
+from werkzeug.exceptions import HTTPException
 
 import instruments
 from survey import hashing
 from survey.db import get_engine, get_writer
 from survey.forms import ResponseForm, issue_key, read_answers, read_key, unknown_fields
 from survey.i18n import current_locale
-from survey.models import CollectionLink, Enterprise, Sector, Wave
+from survey.models import CollectionLink, Enterprise, Sector, Wave, wave_accepts
 from survey.responses import Submission, store
 
 bp = Blueprint("survey", __name__)
@@ -45,7 +46,7 @@ class Target:
 
     def accepts_responses(self, today: date) -> bool:
         """True while the wave is open and `today` lies within its dates."""
-        return self.wave_status == "open" and self.opens_on <= today <= self.closes_on
+        return wave_accepts(self.wave_status, self.opens_on, self.closes_on, today)
 
     def instrument(self) -> instruments.Instrument:
         """The instrument version pinned for the wave, else the latest."""
@@ -264,8 +265,19 @@ def too_large(_error):
     return render_template("errors/413.html"), 413
 
 
+def other_error(error: HTTPException):
+    return render_template("errors/generic.html", code=error.code), error.code
+
+
+def server_error(_error):
+    return render_template("errors/generic.html", code=500), 500
+
+
 def init_app(app: Flask) -> None:
     """Register the blueprint and friendly error pages."""
     app.register_blueprint(bp)
     app.register_error_handler(404, not_found)
     app.register_error_handler(413, too_large)
+    for code in (400, 405):
+        app.register_error_handler(code, other_error)
+    app.register_error_handler(500, server_error)

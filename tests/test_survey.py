@@ -288,3 +288,20 @@ def test_started_time_comes_from_the_signed_key(client, make_link, db_session):
     started = db_session.scalars(select(Response)).one().started_at
     started = started if started.tzinfo else started.replace(tzinfo=dt.UTC)
     assert before <= started <= dt.datetime.now(dt.UTC)
+
+
+def test_wrong_method_gets_a_friendly_page(client, make_link):
+    link = make_link()
+    reply = client.put(f"/s/{link.token}")
+    assert reply.status_code == 405 and "请重新打开调查链接" in reply.get_data(as_text=True)
+
+
+def test_malformed_body_gets_a_friendly_page(client, make_link, db_session):
+    link = make_link()
+    reply = client.post(
+        f"/s/{link.token}",
+        data=b"--x\r\nContent-Disposition: form-data; name=\"sat_overall\"\r\n\r\n9",
+        content_type="multipart/form-data; boundary=x",
+    )
+    assert reply.status_code == 400
+    assert count(db_session) == 0
