@@ -15,8 +15,19 @@ from survey.simulate import enterprise_effects, latent_loadings, simulate_respon
 from survey.uscc import is_valid
 
 REQUIRED_SECTORS = {
-    "finance", "logistics", "transport", "information", "business", "technology",
-    "catering", "tourism", "retail", "wholesale", "accommodation", "household", "culture_sport",
+    "finance",
+    "logistics",
+    "transport",
+    "information",
+    "business",
+    "technology",
+    "catering",
+    "tourism",
+    "retail",
+    "wholesale",
+    "accommodation",
+    "household",
+    "culture_sport",
 }
 
 
@@ -69,7 +80,9 @@ def test_demo_district_is_big_enough(demo):
     assert n(Category) == 2 and n(Sector) >= 14
     assert n(Enterprise) >= 60 and n(Response) >= 6000
     assert {(w.code, w.status) for w in demo.scalars(select(Wave))} == {
-        ("2026Q3", "closed"), ("2026Q4", "open")}
+        ("2026Q3", "closed"),
+        ("2026Q4", "open"),
+    }
     assert n(CollectionLink) >= 2 * n(Enterprise)
     assert all(is_valid(e.uscc) for e in demo.scalars(select(Enterprise)))
     targets = {c.code: c.target for c in demo.scalars(select(Category))}
@@ -98,3 +111,38 @@ def test_demo_sample_means_track_the_truth(demo):
     gaps = (means - truth.reindex(means.index)).to_numpy()
     assert np.all(np.abs(gaps) < 5)
     assert abs(gaps.mean()) < 1.0
+
+
+def test_frames_hold_every_answer_of_the_wave(demo):
+    from survey.frames import (
+        categories_frame,
+        enterprises_frame,
+        item_columns,
+        models_frame,
+        responses_frame,
+        sectors_frame,
+    )
+
+    wave = demo.scalars(select(Wave).where(Wave.code == "2026Q3")).one()
+    frame = responses_frame(demo, wave)
+    n = demo.scalar(select(func.count()).select_from(Response).where(Response.wave_id == wave.id))
+    assert len(frame) == n and frame["response_id"].is_unique
+    stored = demo.scalar(
+        select(func.count())
+        .select_from(Answer)
+        .join(Response)
+        .where(Response.wave_id == wave.id, Answer.value.is_not(None))
+    )
+    assert int(frame[item_columns(frame)].notna().sum().sum()) == stored
+    assert frame["sat_overall"].dropna().between(1, 10).all()
+    sectors = sectors_frame(demo)
+    models = models_frame(frame, sectors)
+    assert set(models) == set(sectors["sector"])
+    assert models["catering"]["blocks"]["satisfaction"] == [
+        "sat_overall",
+        "sat_expectation",
+        "sat_ideal",
+    ]
+    assert models["catering"]["extra_items"] == {"complaint": ["cmp_handling"]}
+    assert len(enterprises_frame(demo)) >= 60
+    assert set(categories_frame(demo)["target"]) == {85.0, 80.0}
