@@ -151,28 +151,37 @@ def _links(session, enterprises, waves, rng) -> dict[tuple[int, int], list[Colle
 def _responses(session, enterprises, waves, links, rng, today) -> int:
     z = enterprise_effects(pd.Series([e.sector.code for e in enterprises]), rng)
     by_sector = {s.code: s for s in spec.SECTORS}
-    first_id = next_id = (session.scalar(select(func.max(Response.id))) or 0) + 1
+    total = 0
     for (code, _o, _c, _s, mean_n), wave in zip(spec.WAVES, waves, strict=True):
         for ent, z_e in zip(enterprises, z, strict=True):
             n = int(rng.poisson(mean_n))
             inst = instruments.get(ent.sector.instrument_code)
             mu = by_sector[ent.sector.code].truth[code] + TAU * z_e
             frame = simulate_responses(instrument_items(inst), np.full(n, mu), rng)
-            rows, answers = _rows(frame, inst, wave, links[ent.id, wave.id], next_id, rng, today)
+            rows, values = _rows(frame, inst, wave, links[ent.id, wave.id], rng, today)
             if rows:
-                session.execute(insert(Response), rows)
-                session.execute(insert(Answer), answers)
-            next_id += n
-    return next_id - first_id
+                # The database assigns the ids (PostgreSQL's sequence must see them).
+                ids = session.scalars(
+                    insert(Response).returning(Response.id, sort_by_parameter_order=True), rows
+                ).all()
+                session.execute(
+                    insert(Answer),
+                    [
+                        {"response_id": rid, "item_code": c, "value": v}
+                        for rid, answers in zip(ids, values, strict=True)
+                        for c, v in answers.items()
+                    ],
+                )
+            total += n
+    return total
 
 
-def _rows(frame, inst, wave, links, first_id, rng, today):
+def _rows(frame, inst, wave, links, rng, today):
     item_codes = [i.code for i in inst.items]
     last = min(wave.closes_on, today)
     span = max((last - wave.opens_on).days, 1)
-    rows, answers = [], []
+    rows, values = [], []
     for k, rec in enumerate(frame.to_dict("records")):
-        rid = first_id + k
         link = links[int(rng.integers(len(links)))]
         submitted = dt.datetime.combine(wave.opens_on, dt.time(8), dt.UTC) + dt.timedelta(
             days=int(rng.integers(span)), minutes=int(rng.integers(12 * 60))
@@ -182,7 +191,6 @@ def _rows(frame, inst, wave, links, first_id, rng, today):
         comment = _comment(sat, rng)
         rows.append(
             dict(
-                id=rid,
                 link_id=link.id,
                 enterprise_id=link.enterprise_id,
                 wave_id=wave.id,
@@ -193,7 +201,7 @@ def _rows(frame, inst, wave, links, first_id, rng, today):
                 submitted_at=submitted,
                 comment=comment,
                 wants_complaint=bool(comment in NEGATIVE and rng.random() < 0.3),
-                idempotency_key=f"demo-{rid}",
+                idempotency_key=f"demo-{wave.code}-{link.enterprise_id}-{k}",
                 ip_hash=f"{rng.integers(1 << 60):032x}",
                 device_hash=f"{rng.integers(1 << 60):032x}",
                 quarantined=False,
@@ -204,11 +212,8 @@ def _rows(frame, inst, wave, links, first_id, rng, today):
                 },
             )
         )
-        answers += [
-            {"response_id": rid, "item_code": c, "value": None if pd_na(rec[c]) else int(rec[c])}
-            for c in item_codes
-        ]
-    return rows, answers
+        values.append({c: None if pd_na(rec[c]) else int(rec[c]) for c in item_codes})
+    return rows, values
 
 
 def pd_na(value) -> bool:

@@ -17,12 +17,13 @@ from sqlalchemy import create_engine, text
 
 from app import create_app
 from survey import db as survey_db
+from survey.demo import load as load_demo
 from survey.links import create_link
 from survey.models import Base, Category, CollectionLink, Enterprise, Sector, Wave
 from survey.uscc import make_code
 
 PG_URL = os.environ.get("MANYI_TEST_DATABASE_URL", "")
-DB_FIXTURES = {"app", "client", "runner", "db_session", "database_url"}
+DB_FIXTURES = {"app", "client", "runner", "db_session", "database_url", "demo_app", "demo"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -54,6 +55,40 @@ def _drop_everything(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory):
+    """An app on a second database holding the demo district, loaded once per session.
+
+    Tests that use it may add rows but must not rely on the database being otherwise
+    untouched by other demo tests.
+    """
+    if PG_URL:
+        url = PG_URL.rsplit("/", 1)[0] + "/manyi_demo_test"
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("DROP DATABASE IF EXISTS manyi_demo_test"))
+            conn.execute(text("CREATE DATABASE manyi_demo_test"))
+        admin.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}"
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret"})
+    survey_db.upgrade(app)
+    session = survey_db.session_scope(app, write=True)
+    load_demo(session, seed=11, today=dt.date(2026, 11, 26))
+    session.commit()
+    session.close()
+    yield app
+    survey_db.get_engine(app).dispose()
+
+
+@pytest.fixture
+def demo(demo_app):
+    """A session on the demo district's database."""
+    session = survey_db.session_scope(demo_app)
+    yield session
+    session.close()
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """The demo district and the latent model it is drawn from."""
 
-import datetime as dt
 
 import numpy as np
 import pandas as pd
@@ -9,7 +8,7 @@ from sqlalchemy import func, select
 
 import instruments
 from survey import demo_spec as spec
-from survey.demo import instrument_items, load
+from survey.demo import instrument_items
 from survey.models import Answer, Category, CollectionLink, Enterprise, Response, Sector, Wave
 from survey.simulate import enterprise_effects, latent_loadings, simulate_responses
 from survey.uscc import is_valid
@@ -66,13 +65,6 @@ def test_enterprise_effects_are_centred_within_sectors():
     sectors = pd.Series(["a"] * 5 + ["b"] * 7)
     z = enterprise_effects(sectors, np.random.default_rng(1))
     assert abs(z[:5].sum()) < 1e-12 and abs(z[5:].sum()) < 1e-12
-
-
-@pytest.fixture
-def demo(app, db_session):
-    load(db_session, seed=11, today=dt.date(2026, 11, 26))
-    db_session.commit()
-    return db_session
 
 
 def test_demo_district_is_big_enough(demo):
@@ -146,3 +138,18 @@ def test_frames_hold_every_answer_of_the_wave(demo):
     assert models["catering"]["extra_items"] == {"complaint": ["cmp_handling"]}
     assert len(enterprises_frame(demo)) >= 60
     assert set(categories_frame(demo)["target"]) == {85.0, 80.0}
+
+
+def test_a_real_response_can_follow_the_demo(demo, demo_app):
+    # The demo must leave the id sequence where PostgreSQL expects it.
+    from tests.conftest import csrf_and_key
+    from tests.test_survey import full_answers
+
+    link = demo.scalars(
+        select(CollectionLink).join(Wave).where(Wave.status == "open").limit(1)
+    ).one()
+    sector = demo.get(Enterprise, link.enterprise_id).sector.instrument_code
+    client = demo_app.test_client()
+    fields = csrf_and_key(client.get(f"/s/{link.token}").get_data(as_text=True))
+    reply = client.post(f"/s/{link.token}", data=fields | full_answers(sector))
+    assert reply.status_code == 303
