@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -11,84 +10,28 @@ from flask import Blueprint, Flask, abort, current_app, redirect, render_templat
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
 from werkzeug.exceptions import HTTPException
 
-import instruments
 from survey import hashing
 from survey.db import get_engine, get_writer
 from survey.forms import ResponseForm, issue_key, read_answers, read_key, unknown_fields
 from survey.i18n import current_locale
-from survey.models import CollectionLink, Enterprise, Sector, Wave, wave_accepts
 from survey.responses import Submission, store
+from survey.targets import Target, fetch_target
 
 bp = Blueprint("survey", __name__)
 PROFILE_COLUMNS = ("age_band", "sex", "residence", "frequency")
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
-@dataclass(frozen=True)
-class Target:
-    """What a link points at, read in one query: enterprise, location, wave, instrument."""
-
-    id: int
-    token: str
-    location: str
-    enterprise_id: int
-    enterprise_name: str
-    wave_id: int
-    wave_code: str
-    wave_status: str
-    opens_on: date
-    closes_on: date
-    instrument_code: str
-    pinned_versions: dict
-
-    def accepts_responses(self, today: date) -> bool:
-        """True while the wave is open and `today` lies within its dates."""
-        return wave_accepts(self.wave_status, self.opens_on, self.closes_on, today)
-
-    def instrument(self) -> instruments.Instrument:
-        """The instrument version pinned for the wave, else the latest."""
-        version = (self.pinned_versions or {}).get(self.instrument_code)
-        return instruments.get(self.instrument_code, version)
-
-
-_TARGET_QUERY = (
-    select(
-        CollectionLink.id,
-        CollectionLink.token,
-        CollectionLink.location,
-        CollectionLink.enterprise_id,
-        Enterprise.name,
-        CollectionLink.wave_id,
-        Wave.code,
-        Wave.status,
-        Wave.opens_on,
-        Wave.closes_on,
-        Sector.instrument_code,
-        Wave.instrument_versions,
-    )
-    .join(Enterprise, CollectionLink.enterprise_id == Enterprise.id)
-    .join(Sector, Enterprise.sector_id == Sector.id)
-    .join(Wave, CollectionLink.wave_id == Wave.id)
-    .where(
-        CollectionLink.token == bindparam("token"),
-        CollectionLink.active.is_(True),
-        Enterprise.active.is_(True),
-    )
-)
-
-
 def _load(token: str) -> Target:
     """The active link's target, or a 404 for an unknown, malformed or retired token."""
     if not TOKEN_SHAPE.fullmatch(token):
         abort(404)
-    with get_engine().connect() as conn:
-        row = conn.execute(_TARGET_QUERY, {"token": token}).first()
-    if row is None:
+    target = fetch_target(get_engine(), token)
+    if target is None:
         abort(404)
-    return Target(*row)
+    return target
 
 
 def _today() -> date:

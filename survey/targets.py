@@ -1,0 +1,99 @@
+"""What a survey link points at, read in one query on the survey's hottest path."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Engine, bindparam, select
+
+import instruments
+from survey.models import CollectionLink, Enterprise, Sector, Wave, wave_accepts
+
+
+@dataclass(frozen=True)
+class Target:
+    """An active link with its enterprise, location, wave and instrument."""
+
+    id: int
+    token: str
+    location: str
+    enterprise_id: int
+    enterprise_name: str
+    wave_id: int
+    wave_code: str
+    wave_status: str
+    opens_on: date
+    closes_on: date
+    instrument_code: str
+    pinned_versions: dict
+
+    def accepts_responses(self, today: date) -> bool:
+        """True while the wave is open and `today` lies within its dates."""
+        return wave_accepts(self.wave_status, self.opens_on, self.closes_on, today)
+
+    def instrument(self) -> instruments.Instrument:
+        """The instrument version pinned for the wave, else the latest."""
+        version = (self.pinned_versions or {}).get(self.instrument_code)
+        return instruments.get(self.instrument_code, version)
+
+
+TARGET_QUERY = (
+    select(
+        CollectionLink.id, CollectionLink.token, CollectionLink.location,
+        CollectionLink.enterprise_id, Enterprise.name, CollectionLink.wave_id, Wave.code,
+        Wave.status, Wave.opens_on, Wave.closes_on, Sector.instrument_code,
+        Wave.instrument_versions,
+    )
+    .join(Enterprise, CollectionLink.enterprise_id == Enterprise.id)
+    .join(Sector, Enterprise.sector_id == Sector.id)
+    .join(Wave, CollectionLink.wave_id == Wave.id)
+    .where(
+        CollectionLink.token == bindparam("token"),
+        CollectionLink.active.is_(True),
+        Enterprise.active.is_(True),
+    )
+)
+
+
+def fetch_target(engine: Engine, token: str) -> Target | None:
+    """The active link with this token, or None.
+
+    Runs the compiled query on a pooled DBAPI connection: the same SQL SQLAlchemy would
+    send, without its per-execution overhead (about 0.1 ms, a fifth of a survey GET).
+    """
+    sql, positional = _compiled(engine)
+    params = (token,) if positional else {"token": token}
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        cursor.close()
+    finally:
+        connection.close()
+    return None if row is None else _target(row)
+
+
+_COMPILED: dict[str, tuple[str, bool]] = {}
+
+
+def _compiled(engine: Engine) -> tuple[str, bool]:
+    name = engine.dialect.name
+    if name not in _COMPILED:
+        compiled = TARGET_QUERY.compile(dialect=engine.dialect)
+        positional = engine.dialect.paramstyle in ("qmark", "format", "numeric")
+        _COMPILED[name] = (str(compiled), positional)
+    return _COMPILED[name]
+
+
+def _target(row) -> Target:
+    values = list(row)
+    # SQLite hands back dates and JSON as text; PostgreSQL as Python objects.
+    for i in (8, 9):
+        if isinstance(values[i], str):
+            values[i] = date.fromisoformat(values[i])
+    if isinstance(values[11], str):
+        values[11] = json.loads(values[11])
+    return Target(*values)
