@@ -57,9 +57,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'manyi.sqlite3'}"
 
     import instruments.cli
-    from survey import db, i18n, links, views
+    from survey import cookies, db, i18n, links, views
     from survey import demo as demo_cli
 
+    cookies.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
     views.init_app(app)

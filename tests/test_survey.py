@@ -305,3 +305,16 @@ def test_malformed_body_gets_a_friendly_page(client, make_link, db_session):
     )
     assert reply.status_code == 400
     assert count(db_session) == 0
+
+
+def test_session_signing_follows_a_secret_key_rotation(app, client, make_link):
+    link = make_link()
+    open_form(client, link.token)
+    old = app.session_interface.get_signing_serializer(app)
+    app.config["SECRET_KEY_FALLBACKS"] = [app.config["SECRET_KEY"]]
+    app.secret_key = app.config["SECRET_KEY"] = "rotated-secret"
+    new = app.session_interface.get_signing_serializer(app)
+    assert new is not old and new.secret_keys[-1] == b"rotated-secret"
+    # A fresh form under the new key is accepted end to end.
+    data = open_form(client, link.token) | full_answers()
+    assert client.post(f"/s/{link.token}", data=data).status_code == 303
