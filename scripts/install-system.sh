@@ -3,7 +3,7 @@
 # R for the statistical reference tests). Skips apt entirely when all are present.
 set -euo pipefail
 packages=(fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium wrk postgresql
-          redis-server r-base-core r-cran-survey)
+          redis-server r-base-core r-cran-survey r-cran-mass)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

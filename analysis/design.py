@@ -1,0 +1,387 @@
+"""Design-based means and their linearised (Taylor) variances.
+
+The variance estimator is the one-stage "ultimate cluster" formula used by R's
+``survey`` package (Lumley 2004, J. Stat. Software 9(8); Lumley 2010, *Complex
+Surveys*, ch. 2-3)::
+
+    V(t) = sum_h (1 - f_h) n_h / (n_h - 1) sum_c (t_hc - tbar_h)^2
+
+for a total ``t = sum_i w_i z_i`` with PSU totals ``t_hc`` in stratum ``h``
+(``n_h`` PSUs, sampling fraction ``f_h``). A Hajek mean of domain ``d`` has the
+linearised variable ``z_i = 1[i in d] (y_i - ybar_d) / N_d`` (Woodruff 1971),
+and a fixed-weight composite ``sum_d a_d ybar_d`` the variable
+``sum_d a_d z_di``, so covariances between domains are carried through. After
+calibration (raking, post-stratification) ``z`` is replaced by its residual
+``e = z - x'B``, ``B = (sum d x x')^-1 sum d x z`` over the base weights ``d``
+of the calibration group (Deville & Saerndal 1992, JASA 87; R's
+``svyrecvar`` with ``calibrate``). Strata with a single PSU add nothing (R's
+``options(survey.lonely.psu = "certainty")``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+from analysis import calibration as cal_mod
+from analysis.calibration import Calibration
+from analysis.coding import codes, compact, require_codes
+
+ESTIMATE_COLUMNS = ["estimate", "se", "df", "ci_low", "ci_high", "n", "n_eff"]
+
+
+@dataclass
+class PreparedDesign:
+    """Design quantities that do not depend on the outcome variable."""
+
+    weight: np.ndarray
+    psu: np.ndarray  # (n,) PSU code
+    n_psu: int
+    psu_stratum: np.ndarray  # (P,) stratum of each PSU
+    n_strata: int
+    n_h: np.ndarray  # PSUs per stratum
+    lam: np.ndarray  # (1 - f_h) n_h / (n_h - 1); 0 for single-PSU strata
+    singleton_psu: bool = False
+    cal: Calibration | None = None
+    psu_x: np.ndarray | None = None  # (P, K) sum of w x within PSU
+    hs: np.ndarray | None = None  # (P,) (stratum, group) pair code of each PSU
+    hs_stratum: np.ndarray | None = None
+    hs_group: np.ndarray | None = None
+    psu_group: np.ndarray | None = None
+    q_hs: np.ndarray | None = None  # (HS, K, K)
+    s_hs: np.ndarray | None = None  # (HS, K)
+
+
+def _fpc_fraction(fpc: np.ndarray, stratum: np.ndarray, n_h: np.ndarray) -> np.ndarray:
+    """Sampling fraction per stratum from population sizes or fractions."""
+    h_fpc = np.full(len(n_h), np.nan)
+    h_fpc[stratum] = fpc
+    per = pd.Series(fpc).groupby(stratum).nunique()
+    if (per > 1).any():
+        raise ValueError("fpc must be constant within a stratum")
+    if np.any(np.isnan(h_fpc)) or np.any(h_fpc <= 0):
+        raise ValueError("fpc must be positive and present for every stratum")
+    if np.all(h_fpc <= 1):
+        return h_fpc
+    if np.any(h_fpc < n_h):
+        raise ValueError("fpc population size below the number of sampled PSUs")
+    return n_h / h_fpc
+
+
+def prepare_design(
+    weight: np.ndarray,
+    strata: np.ndarray | None = None,
+    psu: np.ndarray | None = None,
+    fpc: np.ndarray | None = None,
+    calibration: Calibration | None = None,
+) -> PreparedDesign:
+    """Index PSUs and strata and precompute the calibration cross-products."""
+    n = len(weight)
+    weight = np.asarray(weight, dtype=float)
+    if np.any(~np.isfinite(weight)) or np.any(weight < 0):
+        raise ValueError("weights must be finite and non-negative")
+    h = np.zeros(n, np.int64) if strata is None else require_codes(strata, "strata")
+    n_strata = int(h.max()) + 1
+    if psu is None:
+        c, n_psu, psu_stratum = np.arange(n, dtype=np.int64), n, h
+    else:
+        c = require_codes(psu, "psu")
+        # PSU identifiers may repeat across strata (R's nest=TRUE semantics).
+        c, uniq = compact(h * (int(c.max()) + 1) + c, n_strata * (int(c.max()) + 1))
+        n_psu = len(uniq)
+        psu_stratum = np.empty(n_psu, np.int64)
+        psu_stratum[c] = h
+    n_h = np.bincount(psu_stratum, minlength=n_strata).astype(float)
+    f = np.zeros(n_strata)
+    if fpc is not None:
+        fpc_psu = np.empty(n_psu)
+        fpc_psu[c] = np.asarray(fpc, dtype=float)
+        f = _fpc_fraction(fpc_psu, psu_stratum, n_h)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lam = np.where(n_h > 1, (1 - f) * n_h / (n_h - 1), 0.0)
+    d = PreparedDesign(weight, c, n_psu, psu_stratum, n_strata, n_h, lam,
+                       singleton_psu=psu is None)
+    if calibration is not None:
+        cal_mod.attach(d, calibration)
+    return d
+
+
+def domain_composites(
+    design: PreparedDesign,
+    y: np.ndarray,
+    domain: np.ndarray,
+    coef: sparse.csr_array | None = None,
+    *,
+    level: float = 0.95,
+    weight: np.ndarray | None = None,
+    psu_totals: bool = False,
+    n_domains: int | None = None,
+) -> pd.DataFrame:
+    """Estimates, linearised SEs and CIs of fixed-weight domain-mean composites.
+
+    ``domain`` codes each respondent's base domain (``-1``: in none), ``coef``
+    is a (units x domains) matrix of composite weights (identity if None):
+    unit ``u`` estimates ``sum_d coef[u, d] ybar_d``. Respondents with missing
+    ``y`` are left out of every domain (R's ``na.rm = TRUE``). ``df`` is the
+    number of PSUs minus strata touched by the unit; ``n_eff`` is Kish's
+    ``(sum a_i)^2 / sum a_i^2`` on the implied weights ``a_i``. ``weight``
+    overrides the design's weights for this call. With ``psu_totals`` the
+    (PSUs x units) array of linearised PSU totals is attached as
+    ``out.attrs["psu_totals"]`` (for between-wave covariances). ``n_domains``
+    defaults to the largest domain code plus one.
+    """
+    y = np.asarray(y, dtype=float)
+    w = design.weight if weight is None else np.asarray(weight, dtype=float)
+    domain = np.asarray(domain, np.int64)
+    n_dom = n_domains if n_domains is not None else (int(domain.max()) + 1 if len(domain) else 0)
+    identity = coef is None
+    coef = sparse.identity(n_dom, format="csr") if identity else sparse.csr_array(coef)
+    if coef.shape[1] != n_dom:
+        raise ValueError("coef must have one column per domain")
+    ok = (domain >= 0) & ~np.isnan(y)
+    all_ok = bool(ok.all())
+    # aggregate to (PSU, domain) cells: every later step works on cells; rows
+    # outside every domain (or with missing y) get weight 0 and no count
+    w0, y0, gkey = w, y, domain
+    if not all_ok:  # multiplications and masked stores are far cheaper than np.where
+        w0, y0 = w * ok, y.copy()
+        y0[~ok] = 0.0
+        if domain.min() < 0:  # rows outside every domain: park them in domain 0
+            gkey = np.maximum(domain, 0)
+    cell, cells = compact(design.psu * n_dom + gkey, design.n_psu * n_dom)
+    n_cells = len(cells)
+    cnt = np.bincount(cell, minlength=n_cells)
+    if not all_ok:
+        cnt = cnt - np.bincount(cell[~ok], minlength=n_cells)
+    keep = cnt > 0
+    # rows of a PSU are usually adjacent: spreading them over four lanes per
+    # cell avoids bincount's store-to-load stalls on runs of one bin (~2x faster)
+    lane = cell * 4 + (np.arange(len(cell)) & 3)
+
+    def cell_sum(v):
+        return np.bincount(lane, weights=v, minlength=4 * n_cells).reshape(-1, 4).sum(1)[keep]
+
+    sw, swy, sw2 = cell_sum(w0), cell_sum(w0 * y0), cell_sum(w0 * w0)
+    cells, cnt = cells[keep], cnt[keep]
+    if not keep.all():
+        cell = (np.cumsum(keep) - 1)[cell]
+    cell_c, cell_d = cells // n_dom, cells % n_dom
+    big_n = np.bincount(cell_d, weights=sw, minlength=n_dom)
+    has = big_n > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ybar = np.where(has, np.bincount(cell_d, weights=swy, minlength=n_dom) / big_n, 0.0)
+        a_cell = (swy - ybar[cell_d] * sw) / big_n[cell_d]  # PSU-domain totals of w z
+    empty_units = (abs(coef) @ (~has).astype(float)) > 0
+    estimate = coef @ ybar
+    h_cell = design.psu_stratum[cell_c]
+    n_h = design.n_strata
+    if identity:
+        sum_t2 = np.bincount(h_cell * n_dom + cell_d, weights=a_cell**2,
+                             minlength=n_h * n_dom).reshape(n_h, n_dom)
+        sum_t = np.bincount(h_cell * n_dom + cell_d, weights=a_cell,
+                            minlength=n_h * n_dom).reshape(n_h, n_dom)
+        a_cu = None
+    else:
+        a_cd = sparse.csr_array((a_cell, (cell_c, cell_d)), shape=(design.n_psu, n_dom))
+        a_cu = a_cd @ coef.T
+        hmat = sparse.csr_array((np.ones(design.n_psu), (design.psu_stratum,
+                                                          np.arange(design.n_psu))),
+                                shape=(n_h, design.n_psu))
+        sum_t2 = (hmat @ a_cu.multiply(a_cu)).toarray()
+        sum_t = (hmat @ a_cu).toarray()
+    b_unit = parts = None
+    if design.cal is not None:
+        parts = (design.psu_x, design.q_hs, design.s_hs) if weight is None \
+            else cal_mod.weight_parts(design, w)
+        gi = domain[ok]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = (y[ok] - ybar[gi]) / big_n[gi]
+        b_unit = cal_mod.residual_coefficients(design, z, gi, ok, coef, n_dom)
+        sum_t2, sum_t = cal_mod.calibrate_sums(design, parts, w, b_unit, coef, a_cell, cell_c,
+                                        cell_d, sum_t2, sum_t)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_h = sum_t2 - np.where(design.n_h[:, None] > 0, sum_t**2 / design.n_h[:, None], 0)
+    var = np.maximum(design.lam @ per_h, 0.0)
+    psus, strata = _psus_and_strata(design, coef, identity, cell_c, cell_d, h_cell, n_dom)
+    n = np.bincount(cell_d, weights=cnt, minlength=n_dom)
+    w2 = np.bincount(cell_d, weights=sw2, minlength=n_dom)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sum_a2 = (coef.multiply(coef)) @ np.where(has, w2 / big_n**2, 0.0)
+        n_eff = (coef @ has.astype(float)) ** 2 / sum_a2
+    out = pd.DataFrame({
+        "estimate": estimate,
+        "se": np.sqrt(var),
+        "df": (psus - strata).astype(float),
+        "n": (abs(coef) > 0).astype(float) @ n,
+        "n_eff": n_eff,
+    })
+    out.loc[empty_units, ["estimate", "se", "n_eff"]] = np.nan
+    lo, hi = t_interval(out["estimate"], out["se"], out["df"], level)
+    out["ci_low"], out["ci_high"] = lo, hi
+    out = out[ESTIMATE_COLUMNS]
+    if psu_totals:
+        out.attrs["psu_totals"] = cal_mod.psu_totals(design, parts, w, b_unit, coef, a_cell,
+                                              cell_c, cell_d)
+    return out
+
+
+def _psus_and_strata(design, coef, identity, cell_c, cell_d, h_cell, n_dom):
+    """PSUs and strata with members in each unit (for the degrees of freedom)."""
+    if identity:
+        psus = np.bincount(cell_d, minlength=n_dom)
+        _, hd = compact(h_cell * n_dom + cell_d, design.n_strata * n_dom)
+        return psus, np.bincount(hd % n_dom, minlength=n_dom)
+    ones = np.ones(len(cell_c))
+    member = (sparse.csr_array((ones, (cell_c, cell_d)), shape=(design.n_psu, n_dom))
+              @ abs(coef).T) > 0
+    hmat = sparse.csr_array((np.ones(design.n_psu), (design.psu_stratum,
+                                                      np.arange(design.n_psu))),
+                            shape=(design.n_strata, design.n_psu))
+    psus = np.asarray(member.sum(axis=0)).ravel()
+    strata = np.asarray(((hmat @ member.astype(float)) > 0).sum(axis=0)).ravel()
+    return psus, strata
+
+
+def t_interval(estimate, se, df, level: float = 0.95):
+    """Two-sided t interval ``estimate -/+ t_{df, (1+level)/2} se`` (NaN if df < 1)."""
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    df = np.asarray(df, dtype=float)
+    with np.errstate(invalid="ignore"):
+        q = np.where(df >= 1, stats.t.ppf((1 + level) / 2, np.maximum(df, 1)), np.nan)
+    est, se = np.asarray(estimate, float), np.asarray(se, float)
+    return est - q * se, est + q * se
+
+
+def survey_mean(
+    data: pd.DataFrame,
+    column: str,
+    *,
+    weight: str | None = None,
+    strata: str | None = None,
+    psu: str | None = None,
+    fpc: str | None = None,
+    by: str | Sequence[str] | None = None,
+    calibrate: Sequence[str] | None = None,
+    base_weight: str | None = None,
+    calibration_group: str | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Design-based (Hajek) mean with a linearised standard error.
+
+    ``ybar = sum_i w_i y_i / sum_i w_i``; its variance is the stratified
+    ultimate-cluster variance of ``z_i = (y_i - ybar) / sum w`` (see the module
+    docstring; Lumley 2010, section 2.4 and 3.2). ``by`` groups are domains
+    estimated over the whole design, as R's ``svyby``. ``fpc`` gives population
+    PSU counts per stratum (or sampling fractions). With ``calibrate`` (columns
+    the weights were raked or post-stratified on, within ``calibration_group``
+    from ``base_weight``) the SE uses the calibration residuals
+    (Deville & Saerndal 1992). The CI uses a t quantile on ``df`` = PSUs minus
+    strata touched by the domain. ``n_eff`` is Kish's ``(sum w)^2 / sum w^2``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0]})
+    >>> survey_mean(df, "y").round(4)
+       estimate     se   df  ci_low  ci_high    n  n_eff
+    0       2.5  0.6455  3.0  0.4457   4.5543  4.0    4.0
+    """
+    design, dom, levels, y, by_cols = _frame_design(
+        data, column, weight, strata, psu, fpc, by, calibrate, base_weight, calibration_group)
+    out = domain_composites(design, y, dom, level=level)
+    if by_cols:
+        idx = (pd.MultiIndex.from_tuples(list(levels), names=by_cols) if len(by_cols) > 1
+               else pd.Index(levels, name=by_cols[0]))
+        out.index = idx
+    return out
+
+
+def _frame_design(data, column, weight, strata, psu, fpc, by, calibrate, base_weight,
+                  calibration_group):
+    """Prepared design, domain codes and outcome from DataFrame columns."""
+    need = [column] + [c for c in (weight, strata, psu, fpc, base_weight, calibration_group)
+                       if c is not None]
+    by_cols = [by] if isinstance(by, str) else list(by or [])
+    absent = [c for c in need + by_cols + list(calibrate or []) if c not in data.columns]
+    if absent:
+        raise ValueError(f"columns not in data: {', '.join(absent)}")
+    if len(data) == 0:
+        raise ValueError("no rows")
+    memo = {}
+
+    def coded(col):
+        if col not in memo:
+            memo[col] = codes(data[col])
+        return memo[col]
+
+    w = np.ones(len(data)) if weight is None else data[weight].to_numpy(float, na_value=np.nan)
+    cal = None
+    if calibrate:
+        d0 = w if base_weight is None else data[base_weight].to_numpy(float, na_value=np.nan)
+        grp = None if calibration_group is None else data[calibration_group]
+        cal = cal_mod.make_calibration(data, list(calibrate), d0, grp)
+    design = prepare_design(
+        w,
+        None if strata is None else _checked(coded(strata)[0], "strata"),
+        None if psu is None else _checked(coded(psu)[0], "psu"),
+        None if fpc is None else data[fpc].to_numpy(float),
+        cal,
+    )
+    if len(by_cols) > 1:
+        dom, levels = codes(data[by_cols].astype(object).apply(tuple, axis=1))
+    elif by_cols:
+        dom, levels = coded(by_cols[0])
+    else:
+        dom, levels = np.zeros(len(data), np.int64), pd.Index([None])
+    return design, dom, levels, data[column].to_numpy(float, na_value=np.nan), by_cols
+
+
+def _checked(code: np.ndarray, name: str) -> np.ndarray:
+    if np.any(code < 0):
+        raise ValueError(f"{name} has missing values")
+    return code
+
+
+def survey_composite(
+    data: pd.DataFrame,
+    column: str,
+    coefficients: pd.DataFrame,
+    *,
+    by: str,
+    weight: str | None = None,
+    strata: str | None = None,
+    psu: str | None = None,
+    fpc: str | None = None,
+    calibrate: Sequence[str] | None = None,
+    base_weight: str | None = None,
+    calibration_group: str | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Fixed-weight composites ``sum_d a_ud ybar_d`` of domain means, with linearised SEs.
+
+    ``coefficients`` has one row per composite and one column per ``by``
+    level (missing columns count as 0). The SE comes from the combined
+    linearised variable ``sum_d a_ud z_di``, so the covariances of the domain
+    means are included (as R's ``svycontrast`` on ``svyby(..., covmat=TRUE)``).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 5.0], "g": ["a", "a", "b", "b"]})
+    >>> survey_composite(df, "y", pd.DataFrame({"a": [0.5], "b": [0.5]}), by="g")[
+    ...     ["estimate", "se"]].round(4)
+       estimate      se
+    0      2.75  0.4564
+    """
+    design, dom, levels, y, _ = _frame_design(
+        data, column, weight, strata, psu, fpc, by, calibrate, base_weight, calibration_group)
+    unknown = set(coefficients.columns) - set(levels)
+    if unknown:
+        raise ValueError(f"coefficients name unknown {by} levels: {sorted(map(str, unknown))}")
+    coef = coefficients.reindex(columns=levels, fill_value=0.0).to_numpy(float)
+    out = domain_composites(design, y, dom, sparse.csr_array(coef), level=level)
+    out.index = coefficients.index
+    return out

@@ -1,0 +1,76 @@
+"""Measurement-model diagnostics of a PLS fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+LOADING_FLOOR = 0.7
+
+
+def cronbach_alpha(items: pd.DataFrame) -> float:
+    """Cronbach's alpha ``k/(k-1) (1 - sum var_j / var(sum))`` (Cronbach 1951).
+
+    Complete rows only.
+
+    Examples
+    --------
+    >>> cronbach_alpha(pd.DataFrame({"a": [1, 2, 3, 4], "b": [1, 2, 3, 5]}))
+    0.97196261682243
+    """
+    x = items.dropna().to_numpy(float)
+    k = x.shape[1]
+    if k < 2:
+        return float("nan")
+    item_var = x.var(axis=0, ddof=1).sum()
+    return float(k / (k - 1) * (1 - item_var / x.sum(axis=1).var(ddof=1)))
+
+
+def composite_reliability(loadings) -> float:
+    """Dillon-Goldstein rho ``(sum l)^2 / ((sum l)^2 + sum (1 - l^2))``.
+
+    Werts, Linn & Joereskog (1974); Tenenhaus et al. (2005), eq. (6).
+
+    Examples
+    --------
+    >>> round(composite_reliability([0.8, 0.8, 0.8]), 4)
+    0.8421
+    """
+    lam = np.asarray(loadings, dtype=float)
+    s = lam.sum() ** 2
+    return float(s / (s + (1 - lam**2).sum()))
+
+
+def average_variance_extracted(loadings) -> float:
+    """AVE ``mean(l^2)`` (Fornell & Larcker 1981).
+
+    Examples
+    --------
+    >>> average_variance_extracted([0.8, 0.6])
+    0.5
+    """
+    return float(np.mean(np.asarray(loadings, dtype=float) ** 2))
+
+
+def model_diagnostics(result, data: pd.DataFrame) -> pd.DataFrame:
+    """One row per construct: items, alpha, rho_DG, AVE, R2, weak loadings.
+
+    ``result`` is an :class:`analysis.pls.PLSResult`; loadings below 0.7 are
+    listed in ``weak_items``.
+    """
+    rows = []
+    for construct, items in result.blocks.items():
+        lam = result.loadings[items]
+        rows.append({
+            "construct": construct,
+            "items": len(items),
+            "alpha": cronbach_alpha(data[items]),
+            "rho_dg": composite_reliability(lam),
+            "ave": average_variance_extracted(lam),
+            "r2": float(result.r2.get(construct, np.nan)),
+            "weak_items": ",".join(i for i in items if lam[i] < LOADING_FLOOR),
+            "iterations": result.iterations,
+            "converged": result.converged,
+            "equal_weight_fallback": construct in result.equal_weight_fallback,
+        })
+    return pd.DataFrame(rows)

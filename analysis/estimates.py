@@ -1,0 +1,155 @@
+"""Linearised estimates of every unit of a wave, sharing two prepared designs.
+
+Enterprises: strata = enterprises, PSUs = respondents. Sectors, categories and
+the district: strata = sectors, PSUs = enterprises (``design="sample"``) or the
+enterprise design (``design="census"``). Sector indices are Hajek means whose
+respondent weights give each enterprise its configured share over the
+respondents with a score (so a sector index is exactly the fixed-weight
+combination of its enterprise indices); categories and the district are
+fixed-weight composites of sectors with the combined linearised variable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from analysis import design as dsg
+from analysis.calibration import make_calibration
+from analysis.coding import codes
+from analysis.weighting import MISSING_CODES
+
+HEADLINE = "satisfaction"
+
+
+def calibration_frame(r, margins):
+    """Calibration cells: a sector's margin levels, a constant cell where it has none."""
+    columns = sorted({c for m in (margins or {}).values() for c in (m or {})})
+    frame = pd.DataFrame(index=r.index)
+    sec_code, sec_levels = codes(r["sector"])
+    for col in columns:
+        raked = np.array([col in ((margins or {}).get(s) or {}) for s in sec_levels])[sec_code]
+        code, levels = codes(r[col])
+        missing = np.isin(np.asarray(levels, dtype=object), MISSING_CODES)
+        code = np.where((code < 0) | missing[np.maximum(code, 0)], len(levels), code)
+        frame[col] = np.where(raked, code, len(levels) + 1)
+    return frame, columns
+
+
+class UnitEstimates:
+    """Linearised estimates for every unit, sharing the prepared designs."""
+
+    def __init__(self, r, w, base, cal_frame, cal_cols, shares, sectors, categories, settings):
+        self.r, self.w, self.settings, self.shares = r, w, settings, shares
+        self.sector_codes = list(sectors["sector"])
+        self.sectors, self.categories = sectors, categories
+        self.ent_code, self.ent_levels = codes(r["enterprise_id"])
+        self.sec_code = pd.Index(self.sector_codes).get_indexer(r["sector"].astype(object))
+        cal = None
+        if cal_cols:
+            cal = make_calibration(cal_frame, cal_cols, base, r["sector"])
+        self.ent_design = dsg.prepare_design(w, strata=self.ent_code, calibration=cal)
+        if settings.design == "sample":
+            self.agg_design = dsg.prepare_design(w, strata=self.sec_code, psu=self.ent_code,
+                                                 calibration=cal)
+        else:
+            self.agg_design = self.ent_design
+        self.psu_table = pd.DataFrame()
+
+    def indices(self, scores: pd.DataFrame) -> pd.DataFrame:
+        parts, psu_parts = [], []
+        for construct in scores.columns:
+            y = scores[construct].to_numpy(float)
+            if np.all(np.isnan(y)):
+                continue
+            ent = dsg.domain_composites(self.ent_design, y, self.ent_code,
+                                        level=self.settings.ci_level)
+            ent.insert(0, "unit", self.ent_levels.astype(object))
+            ent.insert(0, "level", "enterprise")
+            agg, labels = self._aggregate(y)
+            if construct == HEADLINE:
+                self.headline_labels, self.headline_coef = labels, self._last_coef
+            for frame in (ent, agg):
+                frame.insert(2, "construct", construct)
+            parts += [ent, agg]
+            if "psu_totals" in agg.attrs:
+                psu_parts.append(self._psu_rows(agg.attrs["psu_totals"], labels, construct))
+        out = pd.concat(parts, ignore_index=True)
+        for col in ("estimate", "ci_low", "ci_high"):
+            out[col] = out[col].clip(0.0, 100.0)
+        if psu_parts:
+            self.psu_table = pd.concat(psu_parts, ignore_index=True)
+        return out.dropna(subset=["estimate"]).reset_index(drop=True)
+
+    def _aggregate(self, y):
+        """Sector, category and district composites of one construct."""
+        ok = ~np.isnan(y)
+        w_star = self._star_weights(self.w, self.ent_code, ok)
+        n_s = np.bincount(self.sec_code[ok], minlength=len(self.sector_codes))
+        coef, labels = self._coefficients(n_s > 0)
+        self._last_coef = coef
+        out = dsg.domain_composites(self.agg_design, y, self.sec_code, coef,
+                                    level=self.settings.ci_level, weight=w_star,
+                                    n_domains=len(self.sector_codes),
+                                    psu_totals=self.settings.design == "sample")
+        out.insert(0, "unit", [u for _, u in labels])
+        out.insert(0, "level", [lv for lv, _ in labels])
+        return out, labels
+
+    def _star_weights(self, w, ent, ok):
+        """Weights giving each enterprise its configured share over valid rows."""
+        if self.shares is None:
+            return w
+        valid_w = np.bincount(ent[ok], weights=w[ok], minlength=len(self.ent_levels))
+        share = self.shares.reindex(self.ent_levels).to_numpy(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = w * (share / valid_w)[ent]
+        return np.where(np.isfinite(out), out, 0.0)
+
+    def replicate_headline(self, y, draw):
+        """Point estimates of the headline composites for replicate rows ``draw``."""
+        ok = ~np.isnan(y)
+        w = self._star_weights(self.w[draw], self.ent_code[draw], ok)
+        sec = self.sec_code[draw]
+        n_sec = len(self.sector_codes)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = (np.bincount(sec[ok], weights=w[ok] * y[ok], minlength=n_sec)
+                     / np.bincount(sec[ok], weights=w[ok], minlength=n_sec))
+        return self.headline_coef @ np.nan_to_num(means)
+
+    def _coefficients(self, has):
+        """Composite weights: sectors (identity), categories, district."""
+        sec, cat = self.sectors, self.categories
+        n = len(self.sector_codes)
+        rows, labels = [], []
+        for j, code in enumerate(self.sector_codes):
+            if has[j]:
+                rows.append(np.eye(n)[j])
+                labels.append(("sector", code))
+        cat_rows = {}
+        for c in cat["category"]:
+            mask = (sec["category"] == c).to_numpy() & has
+            b = np.where(mask, sec["weight"].to_numpy(float), 0.0)
+            if b.sum() > 0:
+                cat_rows[c] = b / b.sum()
+                rows.append(cat_rows[c])
+                labels.append(("category", c))
+        g = cat.set_index("category")["weight"].astype(float).reindex(list(cat_rows))
+        if len(cat_rows) and g.sum() > 0:
+            rows.append(sum(g[c] / g.sum() * v for c, v in cat_rows.items()))
+            labels.append(("district", "district"))
+        return sparse.csr_array(np.array(rows)), labels
+
+    def _psu_rows(self, totals, labels, construct):
+        d = self.agg_design
+        stratum = np.asarray(self.sector_codes, dtype=object)[d.psu_stratum]
+        first = np.unique(d.psu, return_index=True)[1]
+        psu_id = self.ent_levels.to_numpy(dtype=object)[self.ent_code[first]]
+        frames = []
+        for j, (level, unit) in enumerate(labels):
+            nz = totals[:, j] != 0
+            frames.append(pd.DataFrame({"level": level, "unit": unit, "construct": construct,
+                                        "stratum": stratum[nz], "psu": psu_id[nz],
+                                        "total": totals[nz, j]}))
+        return pd.concat(frames, ignore_index=True)

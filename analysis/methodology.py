@@ -1,0 +1,116 @@
+"""Methodology annex text generated from the settings actually used."""
+
+from __future__ import annotations
+
+from analysis.settings import Settings
+
+_TEXT = {
+    "zh_CN": {
+        "title": "测评方法说明",
+        "scale": "各题项按问卷声明的量程换算为0–100分：100×(x−下限)/(上限−下限)，反向题先按"
+                 "“下限+上限−x”重新编码；“不适用”作缺失处理，不计为0分。",
+        "pls": "题项权重采用偏最小二乘路径模型（PLS-PM，Lohmöller算法，模式A，{scheme}内部加权，"
+               "初始权重为1，收敛容差{tol:g}，最多{max_iter}次迭代）估计，外部权重除以题项标准差"
+               "换算为原始量纲后在各潜变量内归一化；若出现非正权重则改用等权并注明。",
+        "equal": "题项权重采用等权。",
+        "ahp": "题项权重由专家两两比较矩阵的主特征向量确定（层次分析法），一致性比率须小于0.1。",
+        "score": "受访者的潜变量得分为其已作答题项的加权平均（权重在已答题项间重新归一化），"
+                 "作答题项少于三分之二时记为缺失。",
+        "raking": "样本权重在各行业内按已知总体结构进行迭代比例拟合（raking，"
+                  "收敛至相对误差{rtol:g}），并经截尾（调整系数限制在均值的{lo}–{hi}倍）后重新拟合；报告Kish设计效应与有效样本量。",
+        "noraking": "未使用总体结构校准。",
+        "enterprise_weights": "行业指数为各企业指数按配置的企业权重（客户量或营业额）加权合成。",
+        "pooled": "行业指数为行业内全部受访者的加权平均。",
+        "aggregate": "大类指数为各行业指数按配置权重（如增加值占比）加权合成，全区指数同理；"
+                     "无数据的单位予以剔除并披露，不计为0。",
+        "sample": "标准误采用泰勒线性化方法，将企业视为所属行业（层）内抽取的初级抽样单位；",
+        "census": "标准误采用泰勒线性化方法，将企业视为普查（各企业为一层，受访者为抽样单位）；",
+        "ci": "经校准的权重使用校准残差（Deville–Särndal）。置信区间为{ci:.0%}水平，"
+              "按设计自由度取t分位数，并截取在[0, 100]内。",
+        "verdict": "达标判定基于{vl:.0%}置信区间：下限不低于目标值为“达标”，"
+                   "上限低于目标值为“未达标”，否则为“与目标无显著差异”；单侧p值经Holm法校正。",
+        "publication": "有效样本量小于{neff:g}或自由度小于{df:g}的单位标注为“样本不足”，"
+                       "不参与排名；置信区间半宽超过{hw:g}分的单位标注提示。",
+        "ranking": "企业排名采用向行业均值收缩的经验贝叶斯估计；原始估计值与置信区间同时公布。",
+        "quadrant": "改进优先级（四分图）以各驱动因素对满意度的总效应为重要性、以指数为表现，"
+                    "以{split}为分界。",
+    },
+    "en": {
+        "title": "Methodology",
+        "scale": "Each item is rescaled to 0-100 with its declared scale, 100(x - lo)/(hi - lo); "
+                 "reverse-keyed items are recoded lo + hi - x first; 'not applicable' is missing, "
+                 "never 0.",
+        "pls": "Item weights come from PLS path modelling (Lohmoeller's algorithm, Mode A, "
+               "{scheme} weighting scheme, initial weights 1, tolerance {tol:g}, at most "
+               "{max_iter} iterations); outer weights divided by the item s.d. and "
+               "normalised within each construct; a construct with a non-positive weight "
+               "falls back to equal weights and is flagged.",
+        "equal": "Items are weighted equally within each construct.",
+        "ahp": "Item weights are the principal eigenvector of expert pairwise-comparison matrices "
+               "(AHP), with consistency ratio below 0.1.",
+        "score": "A respondent's construct score is the weighted mean of the answered items "
+                 "(weights renormalised); it is missing when fewer than two-thirds were answered.",
+        "raking": "Respondent weights are raked within each sector to known population margins "
+                  "(to a relative error of {rtol:g}), trimmed (adjustment factors within {lo}-{hi} "
+                  "times their mean) and re-raked; Kish's design effect and effective n are "
+                  "reported.",
+        "noraking": "No population calibration is applied.",
+        "enterprise_weights": "A sector index combines its enterprises' indices with the "
+                              "configured enterprise weights (customer volume or revenue).",
+        "pooled": "A sector index is the weighted mean over all its respondents.",
+        "aggregate": "A category index is the configured weighted combination of its sector "
+                     "indices (e.g. value-added shares), the district index likewise; units "
+                     "without data are excluded and disclosed, never counted as 0.",
+        "sample": "Standard errors use Taylor linearisation with enterprises as primary sampling "
+                  "units within sector strata; ",
+        "census": "Standard errors use Taylor linearisation with enterprises as a census "
+                  "(each enterprise a stratum of respondents); ",
+        "ci": "calibrated weights use the calibration residuals (Deville-Saerndal). Confidence "
+              "intervals are at the {ci:.0%} level with t quantiles on design degrees of freedom, "
+              "clipped to [0, 100].",
+        "verdict": "Target verdicts use the {vl:.0%} interval: 'met' when its lower bound reaches "
+                   "the target, 'not met' when its upper bound is below it, otherwise 'not "
+                   "significantly different'; one-sided p-values are Holm-adjusted.",
+        "publication": "Units with effective n below {neff:g} or fewer than {df:g} degrees of "
+                       "freedom are shown as 'insufficient sample' and never ranked; a CI "
+                       "half-width above {hw:g} points carries a caution flag.",
+        "ranking": "Enterprise ranks use empirical-Bayes estimates shrunk toward the sector mean; "
+                   "raw estimates and intervals stay visible.",
+        "quadrant": "Improvement priorities (importance-performance) take each driver's total "
+                    "effect on satisfaction as importance and its index as performance, split at "
+                    "the {split}.",
+    },
+}
+_SPLIT = {"zh_CN": {"mean": "均值", "median": "中位数", "midpoint": "量表中点"},
+          "en": {"mean": "mean", "median": "median", "midpoint": "scale midpoint"}}
+_SCHEME = {"zh_CN": {"path": "路径", "centroid": "质心", "factorial": "因子"},
+           "en": {"path": "path", "centroid": "centroid", "factorial": "factorial"}}
+
+
+def methodology_text(settings: Settings, lang: str = "zh_CN") -> str:
+    """Paragraphs describing the methods, generated from ``settings``.
+
+    Examples
+    --------
+    >>> print(methodology_text(Settings(weight_method="equal"), "en").splitlines()[0])
+    Methodology
+    >>> "等权" in methodology_text(Settings(weight_method="equal"))
+    True
+    """
+    if lang not in _TEXT:
+        raise ValueError(f"lang must be one of {sorted(_TEXT)}")
+    t, s = _TEXT[lang], settings
+    lo, hi = s.trim_bounds or (None, None)
+    parts = [
+        t["scale"],
+        t[s.weight_method].format(scheme=_SCHEME[lang][s.scheme], tol=s.pls_tol,
+                                  max_iter=s.pls_max_iter),
+        t["score"],
+        t["raking"].format(rtol=s.rake_tol, lo=lo, hi=hi) if s.raking else t["noraking"],
+        t[s.aggregation], t["aggregate"],
+        t[s.design] + t["ci"].format(ci=s.ci_level),
+        t["verdict"].format(vl=s.verdict_level),
+        t["publication"].format(neff=s.min_n_eff, df=s.min_df, hw=s.caution_half_width),
+        t["ranking"], t["quadrant"].format(split=_SPLIT[lang][s.quadrant_split]),
+    ]
+    return "\n\n".join([t["title"]] + parts)

@@ -1,0 +1,85 @@
+"""Respondent weights of a wave: enterprise shares and raking within each sector."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.weighting import kish_neff, rake_trim
+
+ENTERPRISE_MARGIN = "enterprise_id"
+
+
+def enterprise_shares(enterprises: pd.DataFrame, present: pd.Index) -> pd.Series:
+    """Configured enterprise weights, normalised within sector over ``present``.
+
+    A missing weight takes the mean of its sector's known weights; a sector
+    with none known weights its enterprises equally.
+    """
+    e = enterprises.set_index("enterprise_id").loc[present]
+    w = e["weight"].astype(float)
+    sector_mean = w.groupby(e["sector"]).transform("mean")
+    w = w.fillna(sector_mean).fillna(1.0)
+    if np.any(w <= 0):
+        raise ValueError("enterprise weights must be positive")
+    return w / w.groupby(e["sector"]).transform("sum")
+
+
+def wave_weights(
+    responses: pd.DataFrame,
+    shares: pd.Series | None,
+    margins: dict | None,
+    settings,
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Final and base respondent weights and a per-sector weighting report.
+
+    Within each sector, the base weights (1) are raked to the sector's
+    population margins (given as totals or shares; only proportions matter)
+    and, with ``aggregation="enterprise_weights"``, to enterprise totals
+    proportional to the configured enterprise weights, so that each
+    enterprise's respondents carry its configured share. Missing or
+    ``undisclosed`` profile answers are matched in proportion. Weights are
+    then trimmed (their adjustment factors over the base weights, to
+    ``settings.trim_bounds`` times the mean factor) and re-raked.
+    """
+    w, base = np.ones(len(responses)), np.ones(len(responses))
+    rows = []
+    sector = responses["sector"].to_numpy(dtype=object)
+    columns = [ENTERPRISE_MARGIN] + sorted({c for m in (margins or {}).values()
+                                            for c in (m or {})} & set(responses.columns))
+    frame = responses[columns]
+    for code in pd.unique(sector):
+        idx = np.flatnonzero(sector == code)
+        part = frame.iloc[idx]
+        m = _sector_margins(part, code, shares, margins if settings.raking else None)
+        ok = True
+        if ENTERPRISE_MARGIN in m:
+            # base weights give each enterprise its share; raking keeps them
+            e = part[ENTERPRISE_MARGIN]
+            base[idx] = e.map(m[ENTERPRISE_MARGIN]).to_numpy(float) / e.map(
+                e.value_counts()).to_numpy(float)
+            w[idx] = base[idx]
+        if set(m) - {ENTERPRISE_MARGIN}:
+            wts, ok = rake_trim(part.assign(_base=base[idx]), m, weight="_base",
+                                bounds=settings.trim_bounds, tol=settings.rake_tol,
+                                missing="share")
+            w[idx] = wts.to_numpy()
+        rows.append({"sector": code, "n": len(idx), "n_eff": kish_neff(w[idx]),
+                     "deff": len(idx) / kish_neff(w[idx]),
+                     "margins": ",".join(c for c in m if c != ENTERPRISE_MARGIN),
+                     "within_trim_bounds": ok})
+    return w, base, pd.DataFrame(rows)
+
+
+def _sector_margins(part: pd.DataFrame, code, shares, margins) -> dict:
+    """Targets for one sector, all scaled to the sector's respondent count."""
+    n = len(part)
+    out = {}
+    for column, levels in ((margins or {}).get(code) or {}).items():
+        total = sum(float(v) for v in levels.values())
+        out[column] = {lv: n * float(v) / total for lv, v in levels.items()}
+    if shares is not None:
+        ids = pd.unique(part[ENTERPRISE_MARGIN])
+        s = shares.loc[ids]
+        out[ENTERPRISE_MARGIN] = {k: n * v / s.sum() for k, v in s.items()}
+    return out

@@ -1,0 +1,86 @@
+"""Every method choice of a wave computation, as one frozen value."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+WEIGHT_METHODS = ("pls", "equal", "ahp")
+SCHEMES = ("path", "centroid", "factorial")
+DESIGNS = ("sample", "census")
+AGGREGATIONS = ("enterprise_weights", "pooled")
+SPLITS = ("mean", "median", "midpoint")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Method settings of a wave computation (stored with every result).
+
+    Examples
+    --------
+    >>> s = Settings(design="census")
+    >>> Settings.from_dict(s.to_dict()) == s
+    True
+    """
+
+    weight_method: str = "pls"
+    scheme: str = "path"
+    pls_tol: float = 1e-7
+    pls_max_iter: int = 300
+    weights_pooled_by: str = "sector"  # sector or category
+    ahp_matrices: dict = field(default_factory=dict)  # construct -> pairwise matrix
+    frozen_weights: dict = field(default_factory=dict)  # pool code -> {item: weight}
+    design: str = "sample"
+    aggregation: str = "enterprise_weights"
+    raking: bool = True
+    trim_bounds: tuple | None = (0.3, 3.0)
+    rake_tol: float = 1e-10
+    ci_level: float = 0.95
+    verdict_level: float = 0.90
+    min_n_eff: float = 30.0
+    min_df: float = 8.0
+    caution_half_width: float = 5.0
+    quadrant_split: str = "mean"
+    bootstrap: int = 0  # 0 = linearisation only; else B >= 500 replicates
+    seed: int = 20240601
+    include_quarantined: bool = False
+    min_answered_share: float = 2.0 / 3.0
+
+    def __post_init__(self):
+        checks = [
+            ("weight_method", self.weight_method, WEIGHT_METHODS),
+            ("scheme", self.scheme, SCHEMES),
+            ("design", self.design, DESIGNS),
+            ("aggregation", self.aggregation, AGGREGATIONS),
+            ("quadrant_split", self.quadrant_split, SPLITS),
+            ("weights_pooled_by", self.weights_pooled_by, ("sector", "category")),
+        ]
+        for name, value, allowed in checks:
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+        for name in ("ci_level", "verdict_level"):
+            if not 0 < getattr(self, name) < 1:
+                raise ValueError(f"{name} must be in (0, 1)")
+        if self.bootstrap and self.bootstrap < 500:
+            raise ValueError("bootstrap needs B >= 500 replicates (or 0 for none)")
+        if self.trim_bounds is not None:
+            lo, hi = self.trim_bounds
+            if not 0 < lo <= 1 <= hi:
+                raise ValueError("trim_bounds must satisfy 0 < lower <= 1 <= upper")
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready dict of every setting."""
+        out = asdict(self)
+        out["trim_bounds"] = None if self.trim_bounds is None else list(self.trim_bounds)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Settings:
+        """Rebuild settings from :meth:`to_dict` output; unknown keys are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+        data = dict(data)
+        if data.get("trim_bounds") is not None:
+            data["trim_bounds"] = tuple(data["trim_bounds"])
+        return cls(**data)

@@ -1,0 +1,140 @@
+"""Headline tables of a wave: verdicts, flags, ranks, priorities, exclusions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.index import rescale_items
+from analysis.priorities import driver_points, quadrants
+from analysis.shrinkage import percentile_rank, shrink
+from analysis.verdict import publication_flags, target_verdicts
+
+HEADLINE = "satisfaction"
+LEVELS = ("district", "category", "sector", "enterprise")
+
+
+def headline_tables(indices, enterprises, sectors, categories, settings):
+    """District, category, sector and enterprise tables of the headline index."""
+    head = indices[indices["construct"] == HEADLINE].drop(columns="construct")
+    flags_kw = dict(min_n_eff=settings.min_n_eff, min_df=settings.min_df,
+                    caution_half_width=settings.caution_half_width)
+    out = {}
+    for level in LEVELS:
+        t = head[head["level"] == level].drop(columns="level").reset_index(drop=True)
+        t = pd.concat([t, publication_flags(t, **flags_kw)], axis=1)
+        out[level] = t
+    cat_target = categories.set_index("category")["target"].astype(float)
+    sec_cat = sectors.set_index("sector")["category"]
+    verdict_rows = pd.concat([
+        out["category"].assign(target=lambda t: cat_target.reindex(t["unit"]).to_numpy()),
+        out["sector"].assign(target=lambda t: cat_target.reindex(
+            sec_cat.reindex(t["unit"])).to_numpy()),
+    ], ignore_index=True)
+    v = target_verdicts(verdict_rows, verdict_rows["target"].to_numpy(),
+                        level=settings.verdict_level, published=verdict_rows["published"])
+    n_cat = len(out["category"])
+    out["category"] = _with(out["category"], v.iloc[:n_cat], categories, "category")
+    out["sector"] = _with(out["sector"], v.iloc[n_cat:], sectors, "sector")
+    out["enterprise"] = _ranked(out["enterprise"], enterprises)
+    return {"district": out["district"], "categories": out["category"],
+            "sectors": out["sector"], "enterprises": out["enterprise"]}
+
+
+def _with(table, verdicts, frame, key):
+    names = frame.set_index(key)[[c for c in ("name_zh", "name_en") if c in frame.columns]]
+    t = table.join(names, on="unit")
+    return pd.concat([t, verdicts.reset_index(drop=True)], axis=1)
+
+
+def _ranked(ent, enterprises):
+    """Shrunk estimates and percentile ranks of enterprises within their sector."""
+    info = enterprises.set_index("enterprise_id")
+    ent = ent.assign(sector=info["sector"].reindex(ent["unit"]).to_numpy(),
+                     name=info["name"].reindex(ent["unit"]).to_numpy()
+                     if "name" in info.columns else None)
+    ent["shrunk"], ent["percentile_rank"], ent["league_position"] = np.nan, np.nan, np.nan
+    for _, idx in ent.groupby("sector").groups.items():
+        t = ent.loc[idx]
+        s, _, _ = shrink(t["estimate"], t["se"])
+        ent.loc[idx, "shrunk"] = s
+        pr = percentile_rank(s, t["published"])
+        ent.loc[idx, "percentile_rank"] = pr
+        ent.loc[idx, "league_position"] = pd.Series(-s, index=idx).where(
+            t["published"]).rank(method="min")
+    return ent
+
+
+def priorities(fits, models, r, scores, est, settings):
+    """Importance-performance points per sector (constructs and items)."""
+    frames = []
+    for code, fit in fits.items():
+        iw, idx, scored, model = fit.iw, fit.idx, fit.scored, fit.model
+        if iw.fit is None:
+            continue
+        w = est.w[idx]
+        blocks = list(model["blocks"])
+        perf = pd.Series(np.r_[_wmeans(scores[blocks].to_numpy(float)[idx], w),
+                               _wmeans(scored.to_numpy(float), w)],
+                         index=blocks + list(scored.columns))
+        pts = driver_points(iw.fit.total_effects, iw.weights, model["blocks"], perf)
+        for level in ("construct", "item"):
+            sel = pts[pts["level"] == level]
+            if len(sel):
+                frames.append(quadrants(sel, split=settings.quadrant_split).assign(sector=code))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def item_means(fits, r, est) -> pd.DataFrame:
+    """0-100 weighted item means per sector, model items and reported extra items.
+
+    Extra items (``model["extra_items"]``, e.g. complaint handling) are not in
+    the PLS model; they are rescaled with their declared scale and reported.
+    """
+    rows = []
+    for code, fit in fits.items():
+        model, w = fit.model, est.w[fit.idx]
+        extra = {i: c for c, items in model.get("extra_items", {}).items() for i in items
+                 if i in r.columns}
+        scored = fit.scored
+        if extra:
+            extra_scored = rescale_items(r.iloc[fit.idx], {i: model["scales"][i] for i in extra},
+                                         reverse=[i for i in model.get("reverse", ())
+                                                  if i in extra])
+            scored = pd.concat([scored, extra_scored], axis=1)
+        construct_of = {i: c for c, items in model["blocks"].items() for i in items} | extra
+        x = scored.to_numpy(float)
+        means, answered = _wmeans(x, w), (~np.isnan(x)).sum(axis=0)
+        rows += [{"sector": code, "item": item, "construct": construct_of[item],
+                  "in_model": item not in extra, "mean": float(m), "n": int(k)}
+                 for item, m, k in zip(scored.columns, means, answered, strict=True)]
+    return pd.DataFrame(rows)
+
+
+def _wmeans(y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Column-wise weighted means over the non-missing rows."""
+    ok = ~np.isnan(y)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (w @ np.where(ok, y, 0.0)) / (w @ ok)
+
+
+def add_bootstrap(tables, boot):
+    """Join bootstrap SEs and intervals to the aggregate headline tables."""
+    for name, level in (("district", "district"), ("categories", "category"),
+                        ("sectors", "sector")):
+        b = boot[boot["level"] == level].drop(columns="level")
+        tables[name] = tables[name].merge(b, on="unit", how="left")
+
+
+def excluded(indices, enterprises, sectors, categories, r):
+    """Units with no data for the headline index: excluded and disclosed."""
+    head = indices[indices["construct"] == HEADLINE]
+    rows = []
+    for level, codes_, reason in (
+        ("enterprise", enterprises["enterprise_id"], "no responses"),
+        ("sector", sectors["sector"], "no responses"),
+        ("category", categories["category"], "no sector with data"),
+    ):
+        have = set(head.loc[head["level"] == level, "unit"])
+        rows += [{"level": level, "unit": c, "reason": reason} for c in codes_ if c not in have]
+    return pd.DataFrame(rows, columns=["level", "unit", "reason"])
