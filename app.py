@@ -57,7 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'manyi.sqlite3'}"
 
     import instruments.cli
-    from survey import cookies, db, i18n, links, views
+    from survey import compute, cookies, db, i18n, links, views
     from survey import demo as demo_cli
 
     cookies.init_app(app)
@@ -65,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     views.init_app(app)
     links.init_app(app)
+    compute.init_app(app)
     demo_cli.init_app(app)
     instruments.cli.init_app(app)
     return app

@@ -98,7 +98,7 @@ def load(session: Session, seed: int, today: dt.date) -> dict[str, int]:
             instrument_code=s.code,
         )
         session.add(sector)
-        enterprises += [_enterprise(name, sector, rng) for name in s.enterprises]
+        enterprises += [_enterprise(name, sector, rng) for name in spec.enterprise_names(s)]
     session.add_all(enterprises)
     session.flush()
     links = _links(session, enterprises, waves, rng)
@@ -187,7 +187,8 @@ def _rows(frame, inst, wave, links, rng, today):
             days=int(rng.integers(span)), minutes=int(rng.integers(12 * 60))
         )
         duration = dt.timedelta(seconds=float(rng.lognormal(np.log(110), 0.35)))
-        sat = np.nanmean([rec[c] for c in item_codes if c.startswith("sat_")] or [np.nan])
+        answered = [rec[c] for c in item_codes if c.startswith("sat_") and not pd_na(rec[c])]
+        sat = float(np.mean(answered)) if answered else np.nan
         comment = _comment(sat, rng)
         rows.append(
             dict(

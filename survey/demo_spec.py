@@ -201,8 +201,24 @@ STREETS = (
 )
 WAVES = (
     # code, opens, closes, status, mean responses per enterprise
-    ("2026Q3", "2026-07-01", "2026-09-30", "closed", 52),
-    ("2026Q4", "2026-10-01", "2026-12-31", "open", 44),
+    ("2026Q3", "2026-07-01", "2026-09-30", "closed", 26),
+    ("2026Q4", "2026-10-01", "2026-12-31", "open", 22),
 )
+BRANCHES_PER_NAME = 2
+
+
+def enterprise_names(sector: DemoSector) -> list[str]:
+    """Ten enterprises per sector: each named one and a branch (分店) in another street.
+
+    Ten enterprises give a sector 9 design degrees of freedom, above the publication rule's
+    minimum of 8 when enterprises are treated as a sample of their sector.
+    """
+    names = list(sector.enterprises)
+    for i, name in enumerate(sector.enterprises):
+        street = STREETS[(i * 3 + len(name)) % len(STREETS)]
+        names.append(f"{name}（{street}分店）")
+    return names
+
+
 # Administrative division code used for the demo's credit codes (invented district).
 DIVISION = "210213"

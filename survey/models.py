@@ -112,6 +112,10 @@ class Wave(Base):
     status: Mapped[str] = mapped_column(String(16), default="draft")
     # Instrument versions pinned for this wave: {instrument code: version}.
     instrument_versions: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Method settings for analysis.Settings.from_dict; empty = the defaults.
+    analysis_settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Population margins for raking: {sector: {column: {level: total or share}}}.
+    margins: Mapped[dict] = mapped_column(JSON, default=dict)
 
     __table_args__ = (
         CheckConstraint(
@@ -194,3 +198,19 @@ class Answer(Base):
     value: Mapped[int | None] = mapped_column(SmallInteger)
 
     response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class ComputedResult(Base):
+    """A stored wave computation: the result JSON with its provenance."""
+
+    __tablename__ = "computed_result"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    settings: Mapped[dict] = mapped_column(JSON)
+    result_json: Mapped[str] = mapped_column(Text)
+    code_version: Mapped[str] = mapped_column(String(64), default="")
+
+    wave: Mapped[Wave] = relationship()

@@ -1,0 +1,127 @@
+"""Computing a wave: load its frames, call `analysis.compute_wave`, store the result."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from analysis import Settings, WaveResult, compute_wave
+from survey import frames
+from survey.db import session_scope
+from survey.models import ComputedResult, Wave
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def code_version() -> str:
+    """The git commit of this checkout, or 'unknown' outside a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True, text=True, timeout=5, check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() or "unknown"
+
+
+def wave_inputs(session: Session, wave: Wave) -> dict:
+    """The plain inputs of `analysis.compute_wave` for `wave`, read from the database."""
+    responses = frames.responses_frame(session, wave)
+    if responses.empty:
+        raise ValueError(f"wave {wave.code} has no responses")
+    sectors = frames.sectors_frame(session)
+    present = set(responses["sector"])
+    sectors = sectors[sectors["sector"].isin(present)].reset_index(drop=True)
+    return {
+        "responses": responses,
+        "enterprises": frames.enterprises_frame(session),
+        "sectors": sectors,
+        "categories": frames.categories_frame(session),
+        "models": frames.models_frame(responses, sectors),
+        "margins": {k: v for k, v in (wave.margins or {}).items() if k in present} or None,
+    }
+
+
+def compute(session: Session, wave: Wave, settings: Settings | None = None) -> WaveResult:
+    """Compute `wave` with its stored settings (or `settings`)."""
+    settings = settings or Settings.from_dict(wave.analysis_settings or {})
+    inputs = wave_inputs(session, wave)
+    return compute_wave(
+        inputs["responses"], inputs["enterprises"], inputs["sectors"], inputs["categories"],
+        inputs["models"], settings, margins=inputs["margins"],
+    )
+
+
+def store_result(session: Session, wave: Wave, result: WaveResult) -> ComputedResult:
+    """Keep a computed result with its provenance; the caller commits."""
+    row = ComputedResult(
+        wave=wave,
+        input_sha256=result.provenance["input_sha256"],
+        settings=result.settings,
+        result_json=result.to_json(),
+        code_version=code_version(),
+    )
+    session.add(row)
+    return row
+
+
+def latest_result(session: Session, wave: Wave) -> ComputedResult | None:
+    """The most recent stored computation of `wave`."""
+    return session.scalars(
+        select(ComputedResult).where(ComputedResult.wave_id == wave.id)
+        .order_by(ComputedResult.id.desc()).limit(1)
+    ).first()
+
+
+def summary_lines(result: WaveResult) -> list[str]:
+    """The district, category and sector table as text lines."""
+    lines = [f"{'unit':<16}{'index':>7}{'95% CI':>16}{'n':>7}{'n_eff':>8}{'target':>8}  verdict"]
+    for name in ("district", "categories", "sectors"):
+        for row in result.tables[name].to_dict("records"):
+            ci = f"[{row['ci_low']:.1f}, {row['ci_high']:.1f}]"
+            target = row.get("target")
+            target = "" if target is None or target != target else f"{target:.0f}"
+            verdict = row.get("verdict_en") or ""
+            if not row.get("published", True):
+                verdict = "insufficient sample"
+            lines.append(
+                f"{str(row['unit']):<16}{row['estimate']:>7.1f}{ci:>16}{int(row['n']):>7}"
+                f"{row['n_eff']:>8.0f}{target:>8}  {verdict}"
+            )
+        lines.append("")
+    return lines
+
+
+@click.command("compute")
+@click.option("--wave", "wave_code", required=True, help="Wave code, e.g. 2026Q4.")
+@with_appcontext
+def compute_command(wave_code: str) -> None:
+    """Compute a wave's indices, store the result and print the headline table."""
+    session = session_scope(write=True)
+    try:
+        wave = session.scalar(select(Wave).where(Wave.code == wave_code))
+        if wave is None:
+            raise click.ClickException(f"no wave {wave_code!r}")
+        try:
+            result = compute(session, wave)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from error
+        row = store_result(session, wave, result)
+        session.commit()
+        click.echo(f"wave {wave.code}: result #{row.id}, input sha256 {row.input_sha256[:16]}…")
+        for line in summary_lines(result):
+            click.echo(line)
+    finally:
+        session.close()
+
+
+def init_app(app: Flask) -> None:
+    """Register the `compute` command."""
+    app.cli.add_command(compute_command)
