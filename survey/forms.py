@@ -1,8 +1,8 @@
-"""The response form: Flask-WTF for CSRF and the fixed fields, the instrument for the items.
+"""The response form: Flask-WTF's CSRF check, then every field checked against the instrument.
 
 The item and profile fields are built from the instrument at runtime (field name = item
-code), as plain allowed-value sets: validating ~25 radio groups this way costs microseconds,
-where a WTForms field per item costs over a millisecond on the survey's hottest write path.
+code) as plain allowed-value sets: validating ~25 radio groups this way costs microseconds,
+where WTForms fields cost about a millisecond on the survey's hottest write path.
 """
 
 from __future__ import annotations
@@ -11,13 +11,9 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from flask import current_app
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, TimestampSigner
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, HiddenField, TextAreaField
-from wtforms.validators import Optional, ValidationError
 
 from instruments import Instrument
 
@@ -25,20 +21,6 @@ NA = "na"
 KEY_SALT = "manyi.response-key"
 FIXED_FIELDS = frozenset({"csrf_token", "k", "comment", "complain"})
 _RULES: dict[str, QuestionRules] = {}
-
-
-def _comment_length(form, field) -> None:
-    limit = current_app.config["COMMENT_MAX_LENGTH"]
-    if field.data and len(field.data) > limit:
-        raise ValidationError(_("Please keep the comment within %(n)d characters.", n=limit))
-
-
-class ResponseForm(FlaskForm):
-    """The fields every questionnaire has: CSRF token, form key, comment, complaint flag."""
-
-    k = HiddenField()
-    comment = TextAreaField(validators=[Optional(), _comment_length])
-    complain = BooleanField()
 
 
 @dataclass(frozen=True)
@@ -53,11 +35,18 @@ class QuestionRules:
 
 @dataclass
 class Answers:
-    """A submission's item answers and profile, with per-field error messages."""
+    """A submission's fields as read, with per-field error messages.
+
+    `raw` keeps what was sent (to show it again), `items` the integer answers (None =
+    missing), `profile` the chosen options, plus the comment, complaint flag and form key.
+    """
 
     raw: dict[str, str] = field(default_factory=dict)
     items: dict[str, int | None] = field(default_factory=dict)
     profile: dict[str, str | None] = field(default_factory=dict)
+    comment: str = ""
+    complain: bool = False
+    key: str = ""
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -84,14 +73,24 @@ def _build_rules(instrument: Instrument) -> QuestionRules:
     )
 
 
-def read_answers(instrument: Instrument, formdata: MultiDict) -> Answers:
-    """Check each item and profile answer against the instrument.
+def read_form(instrument: Instrument, formdata: MultiDict, comment_limit: int) -> Answers:
+    """Read and check every field of a submission against the instrument.
 
     "Not applicable" and unanswered items become None (missing, never 0); a value outside
-    the item's scale, a repeated field or a missing required answer is an error.
+    the item's scale, a repeated field, a missing required answer or a comment longer than
+    `comment_limit` characters is an error, reported beside its field.
     """
     rules = rules_for(instrument)
-    out = Answers()
+    out = Answers(
+        comment=formdata.get("comment", "").strip(),
+        complain=formdata.get("complain", "") not in ("", "n", "false", "0"),
+        key=formdata.get("k", ""),
+    )
+    out.raw = {"comment": out.comment, "complain": out.complain}
+    if len(out.comment) > comment_limit:
+        out.errors["comment"] = [
+            _("Please keep the comment within %(n)d characters.", n=comment_limit)
+        ]
     for name, allowed in rules.allowed.items():
         values = formdata.getlist(name)
         value = values[0] if len(values) == 1 else ""

@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import generate_csrf, validate_csrf
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
+from wtforms.validators import ValidationError
 
 from survey import hashing
 from survey.db import get_engine, get_writer
-from survey.forms import ResponseForm, issue_key, read_answers, read_key, unknown_fields
+from survey.forms import issue_key, read_form, read_key, unknown_fields
 from survey.i18n import current_locale
 from survey.responses import Submission, store
 from survey.targets import Target, fetch_target
@@ -137,45 +138,44 @@ def submit(token: str):
     if not target.accepts_responses(_today()):
         return _closed_page(target)
     instrument = target.instrument()
-    form = ResponseForm()
-    answers = read_answers(instrument, request.form)
-    started_at = read_key(current_app.config["SECRET_KEY"], form.k.data)
-    problems = _form_problems(form, answers, instrument, started_at)
+    form = read_form(instrument, request.form, current_app.config["COMMENT_MAX_LENGTH"])
+    started_at = read_key(current_app.config["SECRET_KEY"], form.key)
+    problems = _form_problems(form, instrument, started_at)
     if problems:
-        key = form.k.data if started_at else issue_key(current_app.config["SECRET_KEY"])
-        shown = answers.raw | {"comment": form.comment.data, "complain": form.complain.data}
-        body = _questions(instrument, current_locale(), shown, answers.errors | form.errors)
+        key = form.key if started_at else issue_key(current_app.config["SECRET_KEY"])
+        body = _questions(instrument, current_locale(), form.raw, form.errors)
         return _page(target, instrument, body, key, 400, problems)
-    store(get_writer(), target, _submission(form, answers, instrument, started_at))
+    store(get_writer(), target, _submission(form, instrument, started_at))
     return redirect(url_for("survey.thanks", token=token), code=303)
 
 
-def _form_problems(form, answers, instrument, started_at) -> list[str]:
+def _form_problems(form, instrument, started_at) -> list[str]:
     problems = []
     extra = unknown_fields(instrument, request.form)
     if extra:
         problems.append(_("The form contained unknown fields: %(names)s", names=", ".join(extra)))
     if started_at is None:
         problems.append(_("This form has expired. Please check your answers and submit again."))
-    valid = form.validate()
-    if "csrf_token" in form.errors:
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
         problems.append(_("This page has expired. Please check your answers and submit again."))
-    if answers.errors or not valid and set(form.errors) - {"csrf_token"}:
+    if form.errors:
         problems.append(_("Some answers need your attention; they are marked below."))
     return problems
 
 
-def _submission(form, answers, instrument, started_at) -> Submission:
+def _submission(form, instrument, started_at) -> Submission:
     key = current_app.config["HASH_KEY"] or current_app.config["SECRET_KEY"]
     return Submission(
-        key=form.k.data,
+        key=form.key,
         started_at=started_at,
         instrument_code=instrument.code,
         instrument_version=instrument.version,
-        answers=answers.items,
-        profile={c: answers.profile.get(c) for c in PROFILE_COLUMNS},
-        comment=(form.comment.data or "").strip(),
-        wants_complaint=bool(form.complain.data),
+        answers=form.items,
+        profile={c: form.profile.get(c) for c in PROFILE_COLUMNS},
+        comment=form.comment,
+        wants_complaint=form.complain,
         locale=current_locale(),
         ip_hash=hashing.ip_hash(key, request),
         device_hash=hashing.device_hash(key, request),
