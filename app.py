@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
 DEFAULTS = {
     # Change in production: signs sessions, CSRF tokens and the keyed hashes.
@@ -35,6 +36,8 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
+    # Console logins last a working day.
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     "DEMO_SEED": 20261126,
 }
 
@@ -56,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'manyi.sqlite3'}"
 
+    import console
     import instruments.cli
     from survey import compute, cookies, db, i18n, links, views
     from survey import demo as demo_cli
@@ -64,8 +68,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     views.init_app(app)
+    # Every POST is CSRF-checked; the survey checks its own token in the view so that a
+    # respondent whose page expired keeps their answers.
+    csrf = CSRFProtect(app)
+    csrf.exempt(views.bp)
     links.init_app(app)
     compute.init_app(app)
     demo_cli.init_app(app)
     instruments.cli.init_app(app)
+    console.init_app(app)
     return app

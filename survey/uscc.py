@@ -78,6 +78,9 @@ def make_code(division: str, org8: str, *, authority: str = "9", org_type: str =
     >>> is_valid(make_code("210213", "MA0ABC12"))
     True
     """
+    first16 = authority + org_type + division + org8
+    if len(first16) != 16 or any(ch not in _VALUE for ch in first16):
+        raise ValueError(f"cannot build a credit code from {first16!r}")
     org = org8 + org_check_character(org8)
     first17 = authority + org_type + division + org
     return first17 + check_character(first17)

@@ -1,0 +1,16 @@
+"""The bureau's console: accounts, programme management and results (blueprint /console)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from console import access, auth, views  # noqa: F401  (views register their routes)
+from console.blueprint import bp
+
+access.install(bp)
+
+
+def init_app(app: Flask) -> None:
+    """Register the console blueprint, its login manager and CLI."""
+    auth.init_app(app)
+    app.register_blueprint(bp)

@@ -1,0 +1,100 @@
+"""Console pages: overview, categories and sectors, audit log."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+import instruments
+from console import audit
+from console.access import ADMIN, BUREAU, allow
+from console.blueprint import bp
+from console.forms import CategoryForm, SectorForm
+from survey.db import get_session
+from survey.models import AuditEntry, Category, Enterprise, Response, Sector, Wave
+
+CATEGORY_FIELDS = ("target", "target_source", "weight", "weight_source")
+SECTOR_FIELDS = ("weight", "weight_source", "instrument_code")
+
+
+@bp.get("/")
+@allow(*BUREAU)
+def home():
+    """Overview: waves with their response counts."""
+    session = get_session()
+    waves = session.execute(
+        select(Wave, func.count(Response.id))
+        .outerjoin(Response, Response.wave_id == Wave.id)
+        .group_by(Wave.id).order_by(Wave.opens_on.desc())
+    ).all()
+    enterprises = session.scalar(select(func.count()).select_from(Enterprise))
+    return render_template("console/home.html", waves=waves, enterprises=enterprises)
+
+
+@bp.get("/categories")
+@allow(*BUREAU)
+def categories():
+    """Categories with their targets, and their sectors with weights and instruments."""
+    session = get_session()
+    rows = session.scalars(select(Category).order_by(Category.id)).all()
+    return render_template("console/categories.html", categories=rows)
+
+
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@allow(*ADMIN)
+def edit_category(category_id: int):
+    """Edit a category's target and weight (audited)."""
+    session = get_session()
+    category = session.get(Category, category_id) or abort(404)
+    form = CategoryForm(obj=category)
+    if form.validate_on_submit():
+        before = audit.snapshot(category, CATEGORY_FIELDS)
+        category.target, category.weight = float(form.target.data), float(form.weight.data)
+        category.target_source = form.target_source.data.strip()
+        category.weight_source = form.weight_source.data.strip()
+        _audited_commit(session, "update", "category", category, before, CATEGORY_FIELDS)
+        flash(_("Saved."), "info")
+        return redirect(url_for("console.categories"))
+    return render_template("console/edit.html", form=form, title=category.name_zh)
+
+
+@bp.route("/sectors/<int:sector_id>", methods=["GET", "POST"])
+@allow(*ADMIN)
+def edit_sector(sector_id: int):
+    """Edit a sector's aggregation weight, its source and its instrument (audited)."""
+    session = get_session()
+    sector = session.get(Sector, sector_id) or abort(404)
+    form = SectorForm(obj=sector)
+    if form.validate_on_submit():
+        code = form.instrument_code.data.strip()
+        try:
+            instruments.get(code)
+        except instruments.InstrumentError:
+            form.instrument_code.errors.append(_("Unknown instrument."))
+            return render_template("console/edit.html", form=form, title=sector.name_zh), 400
+        before = audit.snapshot(sector, SECTOR_FIELDS)
+        sector.weight, sector.instrument_code = float(form.weight.data), code
+        sector.weight_source = form.weight_source.data.strip()
+        _audited_commit(session, "update", "sector", sector, before, SECTOR_FIELDS)
+        flash(_("Saved."), "info")
+        return redirect(url_for("console.categories"))
+    return render_template("console/edit.html", form=form, title=sector.name_zh)
+
+
+def _audited_commit(session, action, entity, obj, before, fields) -> None:
+    after = audit.snapshot(obj, fields)
+    if audit.changed(before, after):
+        audit.record(session, current_user, action, entity, obj.id, before, after)
+    session.commit()
+
+
+@bp.get("/audit")
+@allow(*ADMIN)
+def audit_log():
+    """The latest changes made in the console."""
+    entries = get_session().scalars(
+        select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)
+    ).all()
+    return render_template("console/audit.html", entries=entries)
