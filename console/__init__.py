@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from console import access, auth, views  # noqa: F401  (views register their routes)
+from console import access, auth, collection, views, waves  # noqa: F401  (routes register)
 from console.blueprint import bp
 
 access.install(bp)

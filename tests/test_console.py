@@ -137,6 +137,7 @@ def test_admin_edit_is_audited(client, make_user, make_sector, db_session):
     reply = client.post(url, data={"target": "82.5", "target_source": "规划", "weight": "0.4",
                                    "weight_source": "统计公报", "csrf_token": csrf(client, url)})
     assert reply.status_code == 302
+    db_session.rollback()
     db_session.expire_all()
     assert db_session.get(Category, sector.category_id).target == 82.5
     entry = db_session.scalars(select(AuditEntry)).one()
@@ -153,6 +154,7 @@ def test_bad_target_changes_nothing(client, make_user, make_sector, db_session, 
     reply = client.post(url, data={"target": target, "weight": "1", "weight_source": "x",
                                    "csrf_token": csrf(client, url)})
     assert reply.status_code == 200
+    db_session.rollback()
     db_session.expire_all()
     assert db_session.get(Category, sector.category_id).target == 80.0
     assert db_session.scalars(select(AuditEntry)).first() is None
@@ -165,6 +167,7 @@ def test_sector_with_unknown_instrument_is_refused(client, make_user, make_secto
     reply = client.post(url, data={"weight": "1", "weight_source": "x",
                                    "instrument_code": "nope", "csrf_token": csrf(client, url)})
     assert reply.status_code == 400
+    db_session.rollback()
     db_session.expire_all()
     assert db_session.get(Sector, sector.id).instrument_code == "catering"
 

@@ -1,0 +1,150 @@
+"""Collection in the console: links and QR codes, printable posters, the response monitor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import case, func, select
+
+from console import audit, posters
+from console.access import ADMIN, BUREAU, allow
+from console.blueprint import bp
+from survey.db import get_session
+from survey.links import create_link, qr_png, qr_svg, survey_url
+from survey.models import CollectionLink, Enterprise, Sector, Wave
+from survey.models import Response as Answered
+
+LINK_FIELDS = ("token", "enterprise_id", "wave_id", "location", "active")
+
+
+def _wave(wave_id: int) -> Wave:
+    return get_session().get(Wave, wave_id) or abort(404)
+
+
+def _link(link_id: int) -> CollectionLink:
+    return get_session().get(CollectionLink, link_id) or abort(404)
+
+
+@bp.get("/waves/<int:wave_id>/links")
+@allow(*BUREAU)
+def links(wave_id: int):
+    """The wave's links by enterprise, with their locations and response counts."""
+    wave = _wave(wave_id)
+    rows = get_session().execute(
+        select(CollectionLink, Enterprise.name, func.count(Answered.id))
+        .join(Enterprise, CollectionLink.enterprise_id == Enterprise.id)
+        .outerjoin(Answered, Answered.link_id == CollectionLink.id)
+        .where(CollectionLink.wave_id == wave.id)
+        .group_by(CollectionLink.id, Enterprise.name)
+        .order_by(Enterprise.name, CollectionLink.location)
+    ).all()
+    enterprises = get_session().execute(
+        select(Enterprise.id, Enterprise.name).where(Enterprise.active.is_(True))
+        .order_by(Enterprise.name)
+    ).all()
+    return render_template("console/links.html", wave=wave, rows=rows,
+                           enterprises=enterprises, url_of=survey_url)
+
+
+@bp.post("/waves/<int:wave_id>/links")
+@allow(*ADMIN)
+def add_link(wave_id: int):
+    """Create a link for an enterprise and location (audited)."""
+    session = get_session()
+    wave = _wave(wave_id)
+    enterprise_id = request.form.get("enterprise_id", "")
+    enterprise = session.get(Enterprise, int(enterprise_id)) if enterprise_id.isdigit() else None
+    location = request.form.get("location", "").strip()
+    if enterprise is None or len(location) > 100:
+        flash(_("Choose an enterprise; a location has at most 100 characters."), "error")
+        return redirect(url_for("console.links", wave_id=wave.id), code=303)
+    link = create_link(session, enterprise, wave, location)
+    session.flush()
+    audit.record(session, current_user, "create", "link", link.id, None,
+                 audit.snapshot(link, LINK_FIELDS))
+    session.commit()
+    return redirect(url_for("console.links", wave_id=wave.id), code=303)
+
+
+@bp.post("/links/<int:link_id>/retire")
+@allow(*ADMIN)
+def retire_link(link_id: int):
+    """Deactivate a link: its QR code then leads to the 'unknown link' page (audited)."""
+    session = get_session()
+    link = _link(link_id)
+    before = audit.snapshot(link, LINK_FIELDS)
+    link.active = False
+    audit.record(session, current_user, "retire", "link", link.id, before,
+                 audit.snapshot(link, LINK_FIELDS))
+    session.commit()
+    return redirect(url_for("console.links", wave_id=link.wave_id), code=303)
+
+
+@bp.get("/links/<int:link_id>/qr.<any(svg, png):kind>")
+@allow(*BUREAU)
+def link_qr(link_id: int, kind: str):
+    """The link's QR code as SVG or PNG, for download."""
+    link = _link(link_id)
+    url = survey_url(link.token)
+    body, mime = (qr_svg(url), "image/svg+xml") if kind == "svg" else (qr_png(url), "image/png")
+    return _download(body, mime, f"qr-{link.id}.{kind}")
+
+
+@bp.get("/links/<int:link_id>/poster.pdf")
+@allow(*BUREAU)
+def link_poster(link_id: int):
+    """A printable A5 poster for the link."""
+    link = _link(link_id)
+    pdf = posters.posters_pdf([posters.poster_of(link, link.enterprise)])
+    return _download(pdf, "application/pdf", f"poster-{link.id}.pdf")
+
+
+@bp.get("/waves/<int:wave_id>/posters.zip")
+@allow(*BUREAU)
+def wave_posters(wave_id: int):
+    """A ZIP with one poster PDF per active link of the wave."""
+    wave = _wave(wave_id)
+    rows = get_session().execute(
+        select(CollectionLink, Enterprise)
+        .join(Enterprise, CollectionLink.enterprise_id == Enterprise.id)
+        .where(CollectionLink.wave_id == wave.id, CollectionLink.active.is_(True))
+        .order_by(CollectionLink.id)
+    ).all()
+    pages = posters.poster_pages([posters.poster_of(link, ent) for link, ent in rows])
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for (link, _ent), pdf in zip(rows, pages, strict=True):
+            archive.writestr(f"poster-{link.id}.pdf", pdf)
+    return _download(out.getvalue(), "application/zip", f"posters-{wave.code}.zip")
+
+
+def _download(body: bytes, mime: str, filename: str) -> Response:
+    response = Response(body, mimetype=mime)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/waves/<int:wave_id>/monitor")
+@allow(*BUREAU)
+def monitor(wave_id: int):
+    """Responses per sector and enterprise: today, in total, and quarantined."""
+    wave = _wave(wave_id)
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    start = dt.datetime.combine(dt.datetime.now(tz).date(), dt.time(), tz).astimezone(dt.UTC)
+    today = func.sum(case((Answered.submitted_at >= start, 1), else_=0))
+    flagged = func.sum(case((Answered.quarantined.is_(True), 1), else_=0))
+    rows = get_session().execute(
+        select(Sector.name_zh, Enterprise.name, func.count(Answered.id), today, flagged)
+        .join(Enterprise, Enterprise.sector_id == Sector.id)
+        .outerjoin(Answered, (Answered.enterprise_id == Enterprise.id)
+                   & (Answered.wave_id == wave.id))
+        .group_by(Sector.id, Sector.name_zh, Enterprise.id, Enterprise.name)
+        .order_by(Sector.id, Enterprise.name)
+    ).all()
+    return render_template("console/monitor.html", wave=wave, rows=rows)
