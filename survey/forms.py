@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, TimestampSigner
+from itsdangerous import BadSignature
 from werkzeug.datastructures import MultiDict
 
 from instruments import Instrument
+from survey.cookies import KeyCachingTimestampSigner
 
 NA = "na"
 KEY_SALT = "manyi.response-key"
@@ -115,7 +116,8 @@ def unknown_fields(instrument: Instrument, submitted) -> list[str]:
 
 def issue_key(secret: str) -> str:
     """A fresh idempotency key for one form, signed with the time it was issued."""
-    return TimestampSigner(secret, salt=KEY_SALT).sign(secrets.token_urlsafe(12)).decode()
+    return KeyCachingTimestampSigner(secret, salt=KEY_SALT).sign(
+        secrets.token_urlsafe(12)).decode()
 
 
 def read_key(secret: str, key: str | None) -> datetime | None:
@@ -123,7 +125,8 @@ def read_key(secret: str, key: str | None) -> datetime | None:
     if not key or len(key) > 64:
         return None
     try:
-        _value, ts = TimestampSigner(secret, salt=KEY_SALT).unsign(key, return_timestamp=True)
+        signer = KeyCachingTimestampSigner(secret, salt=KEY_SALT)
+        _value, ts = signer.unsign(key, return_timestamp=True)
     except BadSignature:
         return None
     return ts.astimezone(UTC)

@@ -15,9 +15,13 @@ ONE_YEAR = 365 * 24 * 3600
 def select_locale() -> str:
     """The `lang` query argument, else the `lang` cookie, else the default locale."""
     supported = current_app.config["LOCALES"]
-    for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
-        if candidate in supported:
-            return candidate
+    # Most requests carry neither: skip parsing the query string and cookies then.
+    if b"lang=" in request.query_string:
+        if request.args.get("lang") in supported:
+            return request.args["lang"]
+    if "lang=" in request.headers.get("Cookie", ""):
+        if request.cookies.get(LANG_COOKIE) in supported:
+            return request.cookies[LANG_COOKIE]
     return current_app.config["DEFAULT_LOCALE"]
 
 
@@ -41,7 +45,7 @@ def babel_locale() -> Locale:
 
 def remember_choice(response):
     """Keep an explicit ?lang= choice in a cookie so later pages follow it."""
-    lang = request.args.get("lang")
+    lang = request.args.get("lang") if b"lang=" in request.query_string else None
     if lang in current_app.config["LOCALES"] and request.cookies.get(LANG_COOKIE) != lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", httponly=True)
     return response

@@ -318,3 +318,13 @@ def test_session_signing_follows_a_secret_key_rotation(app, client, make_link):
     # A fresh form under the new key is accepted end to end.
     data = open_form(client, link.token) | full_answers()
     assert client.post(f"/s/{link.token}", data=data).status_code == 303
+
+
+def test_session_cookies_interoperate_with_flasks_default(app):
+    from flask.sessions import SecureCookieSessionInterface
+
+    ours = app.session_interface.get_signing_serializer(app)
+    flasks = SecureCookieSessionInterface().get_signing_serializer(app)
+    payload = {"csrf_token": "a" * 40, "_flashes": [("info", "已保存。")]}
+    assert flasks.loads(ours.dumps(payload)) == payload
+    assert ours.loads(flasks.dumps(payload | {"pad": "x" * 500})) == payload | {"pad": "x" * 500}
