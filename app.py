@@ -39,6 +39,9 @@ DEFAULTS = {
     # Console logins last a working day.
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     "DEMO_SEED": 20261126,
+    # Printed on bulletins and the public pages.
+    "DISTRICT_NAME": "金普新区",
+    "BULLETIN_TITLE": "服务业顾客满意度指数公报",
 }
 
 
@@ -59,6 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'manyi.sqlite3'}"
 
+    import bulletins
     import console
     import instruments.cli
     from survey import compute, cookies, db, i18n, links, views
@@ -77,4 +81,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     demo_cli.init_app(app)
     instruments.cli.init_app(app)
     console.init_app(app)
+    bulletins.init_app(app)
     return app

@@ -6,8 +6,8 @@ import base64
 
 from flask import render_template
 from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
+from reports.render import DataOnlyFetcher
 from survey.links import qr_svg, survey_url
 
 
@@ -22,8 +22,7 @@ def poster_of(link, enterprise) -> dict:
 def _document(posters: list[dict]):
     html = render_template("reports/posters.html", posters=posters)
     # Only inline data: URLs; a poster never reads files or the network.
-    fetcher = URLFetcher(allowed_protocols={"data"})
-    return HTML(string=html, url_fetcher=fetcher).render()
+    return HTML(string=html, url_fetcher=DataOnlyFetcher()).render()
 
 
 def posters_pdf(posters: list[dict]) -> bytes:

@@ -13,10 +13,12 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -259,3 +261,34 @@ class AuditEntry(Base):
     after: Mapped[dict | None] = mapped_column(JSON)
 
     user: Mapped[User | None] = relationship()
+
+
+class Bulletin(Base):
+    """A published revision of a wave's index bulletin: a frozen snapshot.
+
+    Everything shown is rendered from the stored result JSON and metadata, so later edits to
+    responses or settings never change a published bulletin; a correction is a new revision.
+    """
+
+    __tablename__ = "bulletin"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    issue_label: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    result_json: Mapped[str] = mapped_column(Text)
+    previous_json: Mapped[str | None] = mapped_column(Text)
+    meta: Mapped[dict] = mapped_column(JSON)
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    code_version: Mapped[str] = mapped_column(String(64), default="")
+    changes: Mapped[str] = mapped_column(Text, default="")
+    # Rendered once at publication (charts and PDF take seconds): served as stored.
+    html: Mapped[str] = mapped_column(Text, default="")
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    wave: Mapped[Wave] = relationship()
+
+    __table_args__ = (UniqueConstraint("wave_id", "revision", name="one_per_revision"),)

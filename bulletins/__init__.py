@@ -1,0 +1,24 @@
+"""Published index bulletins: CLI, public pages and the Atom feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+
+from bulletins import cli, views
+
+
+def atom_time(value: dt.datetime | None) -> str:
+    """RFC 3339 time in UTC, as Atom wants it (now when there is none)."""
+    value = value or dt.datetime.now(dt.UTC)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def init_app(app: Flask) -> None:
+    """Register the public bulletin pages and the bulletin commands."""
+    app.register_blueprint(views.bp)
+    app.add_template_filter(atom_time)
+    cli.init_app(app)

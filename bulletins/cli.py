@@ -1,0 +1,74 @@
+"""`flask bulletin` renders a wave's bulletin to PDF; `flask publish` freezes a revision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from bulletins import service
+from reports import bulletin_pdf
+from survey.db import session_scope
+from survey.models import Wave
+
+
+def _wave(session, code: str) -> Wave:
+    wave = session.scalar(select(Wave).where(Wave.code == code))
+    if wave is None:
+        raise click.ClickException(f"no wave {code!r}")
+    return wave
+
+
+@click.command("bulletin")
+@click.option("--wave", "wave_code", required=True, help="Wave code, e.g. 2026Q4.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def bulletin_command(wave_code: str, out: Path) -> None:
+    """Render a wave's bulletin to a PDF file.
+
+    A published wave gives its latest published revision; any other wave is computed if
+    needed and rendered as a marked draft.
+    """
+    session = session_scope(write=True)
+    try:
+        wave = _wave(session, wave_code)
+        published = service.latest_bulletin(session, wave)
+        if published is not None:
+            pdf, what = published.pdf, f"revision {published.revision}"
+        else:
+            try:
+                pdf, what = bulletin_pdf(service.draft_context(session, wave)), "draft"
+            except ValueError as error:
+                raise click.ClickException(str(error)) from error
+        out.write_bytes(pdf)
+        click.echo(f"{out}: {wave.code} bulletin, {what}, {len(pdf) // 1024} KiB")
+    finally:
+        session.close()
+
+
+@click.command("publish")
+@click.option("--wave", "wave_code", required=True)
+@click.option("--changes", default="", help="What a corrected revision changes (required then).")
+@with_appcontext
+def publish_command(wave_code: str, changes: str) -> None:
+    """Publish a closed wave's bulletin as a frozen, numbered revision."""
+    session = session_scope(write=True)
+    try:
+        wave = _wave(session, wave_code)
+        try:
+            bulletin = service.publish(session, wave, None, changes)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from error
+        session.commit()
+        click.echo(f"published {bulletin.issue_label} ({wave.code}) revision {bulletin.revision}")
+    finally:
+        session.close()
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    app.cli.add_command(bulletin_command)
+    app.cli.add_command(publish_command)

@@ -1,0 +1,118 @@
+"""Publishing bulletins: the CLI, frozen snapshots, revisions and the public pages."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from analysis import WaveResult
+from bulletins import service
+from reports import bulletin_html
+from survey import db as survey_db
+from survey.models import Bulletin, Category, Wave
+
+
+def pdf_text(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+
+
+@pytest.fixture(scope="module")
+def published(demo_app):
+    """The demo's closed wave, published once for the whole module."""
+    runner = demo_app.test_cli_runner()
+    result = runner.invoke(args=["publish", "--wave", "2026Q3"])
+    assert result.exit_code == 0, result.output
+    yield demo_app
+    # Leave the shared demo database as other modules expect it.
+    session = survey_db.session_scope(demo_app, write=True)
+    session.execute(delete(Bulletin))
+    session.execute(update(Wave).where(Wave.code == "2026Q3").values(status="closed"))
+    session.commit()
+    session.close()
+
+
+def test_publishing_freezes_revision_1(published, demo):
+    wave = demo.scalars(select(Wave).where(Wave.code == "2026Q3")).one()
+    bulletin = demo.scalars(select(Bulletin).where(Bulletin.wave_id == wave.id)).one()
+    assert (bulletin.revision, bulletin.issue_label, wave.status) == (1, "2026年第3期", "published")
+    result = WaveResult.from_json(bulletin.result_json)
+    district = result.tables["district"]["estimate"].iloc[0]
+    text = pdf_text(bulletin.pdf)
+    assert "顾客满意度指数" in text and "2026年第3期" in text
+    assert f"{district:.1f}" in text
+    fonts = subprocess.run(["pdffonts", "-"], input=bulletin.pdf, capture_output=True).stdout
+    rows = fonts.decode().splitlines()[2:]
+    assert rows and all(" yes " in row for row in rows)
+
+
+def test_later_edits_do_not_change_a_published_bulletin(published, demo):
+    bulletin = demo.scalars(select(Bulletin).join(Wave).where(Wave.code == "2026Q3")).first()
+    before = bulletin.html
+    demo.execute(update(Category).values(target=50.0))
+    demo.commit()
+    try:
+        page = published.test_client().get("/bulletins/2026Q3").get_data(as_text=True)
+        demo.expire_all()
+        assert demo.get(Bulletin, bulletin.id).html == before
+        # Re-rendering from the stored snapshot reproduces the same figures.
+        with published.test_request_context():
+            again = bulletin_html(service.published_context(bulletin))
+        figures = re.findall(r"\d+\.\d", re.sub(r"<svg.*?</svg>", "", before, flags=re.S))
+        assert figures == re.findall(r"\d+\.\d", re.sub(r"<svg.*?</svg>", "", again, flags=re.S))
+        assert "2026年第3期" in page and "目标值 50" not in page
+    finally:
+        demo.execute(update(Category).where(Category.code == "producer").values(target=85.0))
+        demo.execute(update(Category).where(Category.code == "consumer").values(target=80.0))
+        demo.commit()
+
+
+def test_a_correction_is_a_new_revision_that_says_what_changed(published, demo):
+    runner = published.test_cli_runner()
+    refused = runner.invoke(args=["publish", "--wave", "2026Q3"])
+    assert refused.exit_code != 0 and "what changed" in refused.output
+    fixed = runner.invoke(args=["publish", "--wave", "2026Q3", "--changes", "更正零售业样本"])
+    assert fixed.exit_code == 0, fixed.output
+    revisions = demo.scalars(
+        select(Bulletin.revision).join(Wave).where(Wave.code == "2026Q3")).all()
+    assert sorted(revisions) == [1, 2]
+    client = published.test_client()
+    assert "更正零售业样本" in client.get("/bulletins/2026Q3").get_data(as_text=True)
+    assert client.get("/bulletins/2026Q3?revision=1").status_code == 200
+
+
+def test_an_open_wave_cannot_be_published(published):
+    result = published.test_cli_runner().invoke(args=["publish", "--wave", "2026Q4"])
+    assert result.exit_code != 0 and "close it" in result.output
+
+
+def test_bulletin_command_renders_drafts_and_published(published, tmp_path):
+    runner = published.test_cli_runner()
+    draft = tmp_path / "draft.pdf"
+    result = runner.invoke(args=["bulletin", "--wave", "2026Q4", "--out", str(draft)])
+    assert result.exit_code == 0, result.output
+    assert "draft" in result.output and "草稿" in pdf_text(draft.read_bytes())
+    final = tmp_path / "final.pdf"
+    result = runner.invoke(args=["bulletin", "--wave", "2026Q3", "--out", str(final)])
+    assert "revision" in result.output and "草稿" not in pdf_text(final.read_bytes())
+
+
+def test_public_pages_and_feed(published):
+    client = published.test_client()
+    index = client.get("/bulletins/").get_data(as_text=True)
+    assert "2026年第3期" in index and "2026Q4" not in index
+    pdf = client.get("/bulletins/2026Q3.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    feed = client.get("/bulletins/feed.atom")
+    assert feed.mimetype == "application/atom+xml"
+    assert b"<feed" in feed.data and b"2026Q3" in feed.data
+    assert client.get("/bulletins/2026Q4").status_code == 404
+    assert client.get("/bulletins/nope.pdf").status_code == 404
+
+
+def test_issue_label():
+    assert service.issue_label(Wave(code="2026Q4")) == "2026年第4期"
+    assert service.issue_label(Wave(code="2026-special")) == "2026-special"
