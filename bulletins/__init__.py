@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import Flask
 
-from bulletins import cli, views
+from bulletins import cli, jobs, views
 
 
 def atom_time(value: dt.datetime | None) -> str:
@@ -22,3 +22,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.add_template_filter(atom_time)
     cli.init_app(app)
+    jobs.init_app(app)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from console import access, auth, collection, views, waves  # noqa: F401  (routes register)
+import console.enterprises  # noqa: F401  (routes register)
+from console import access, auth, collection, results, views, waves  # noqa: F401
 from console.blueprint import bp
 
 access.install(bp)

@@ -292,3 +292,31 @@ class Bulletin(Base):
     wave: Mapped[Wave] = relationship()
 
     __table_args__ = (UniqueConstraint("wave_id", "revision", name="one_per_revision"),)
+
+
+JOB_KINDS = ("compute", "publish")
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+class Job(Base):
+    """Work started from the console that runs outside the web request, with its progress."""
+
+    __tablename__ = "job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    wave: Mapped[Wave] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('compute', 'publish')", name="kind_known"),
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status_known"),
+    )

@@ -1,0 +1,69 @@
+"""Wave results in the console, and the background jobs that compute and publish them."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from analysis import WaveResult
+from bulletins import jobs
+from console import audit
+from console.access import BUREAU, allow
+from console.blueprint import bp
+from survey.compute import latest_result
+from survey.db import get_session
+from survey.models import Job, Wave
+
+TABLE_COLUMNS = ("unit", "name_zh", "name", "estimate", "ci_low", "ci_high", "n", "n_eff", "target",
+                 "verdict_zh", "published", "caution")
+
+
+def _records(result: WaveResult, name: str, columns=TABLE_COLUMNS) -> list[dict]:
+    frame = result.tables.get(name)
+    if frame is None:
+        return []
+    keep = [c for c in columns if c in frame.columns]
+    return frame[keep].to_dict("records")
+
+
+@bp.get("/waves/<int:wave_id>/results")
+@allow(*BUREAU)
+def results(wave_id: int):
+    """The wave's latest computed result: district, categories, sectors, enterprises."""
+    session = get_session()
+    wave = session.get(Wave, wave_id) or abort(404)
+    row = latest_result(session, wave)
+    result = WaveResult.from_json(row.result_json) if row else None
+    tables = {name: _records(result, name) for name in
+              ("district", "categories", "sectors", "enterprises")} if result else {}
+    priorities = _records(result, "priorities", ("sector", "construct", "importance",
+                                                 "performance", "quadrant_zh")) if result else []
+    return render_template("console/results.html", wave=wave, row=row, tables=tables,
+                           priorities=priorities)
+
+
+@bp.post("/waves/<int:wave_id>/<any(compute, publish):kind>")
+@allow(*BUREAU)
+def start_job(wave_id: int, kind: str):
+    """Start computing the wave or publishing its bulletin in the background (audited)."""
+    session = get_session()
+    wave = session.get(Wave, wave_id) or abort(404)
+    if kind == "publish" and wave.status not in ("closed", "published"):
+        flash(_("Close the wave before publishing its bulletin."), "error")
+        return redirect(url_for("console.results", wave_id=wave.id), code=303)
+    params = {"changes": request.form.get("changes", "").strip()[:500]}
+    job = jobs.enqueue(session, kind, wave.id, current_user.id, params)
+    session.flush()
+    audit.record(session, current_user, kind, "wave", wave.id, None, {"job": job.id, **params})
+    session.commit()
+    jobs.start(current_app._get_current_object(), job.id)
+    return redirect(url_for("console.job", job_id=job.id), code=303)
+
+
+@bp.get("/jobs/<int:job_id>")
+@allow(*BUREAU)
+def job(job_id: int):
+    """A background job's progress (the page refreshes itself while it runs)."""
+    found = get_session().get(Job, job_id) or abort(404)
+    return render_template("console/job.html", job=found, stale=jobs.is_stale(found))

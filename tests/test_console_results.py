@@ -1,0 +1,86 @@
+"""Console results and background jobs: compute and publish run in their own process."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+
+from bulletins import jobs
+from console.auth import hash_password
+from survey import db as survey_db
+from survey.models import Bulletin, ComputedResult, Job, User, Wave
+from tests.test_console import PASSWORD, csrf, login, make_user  # noqa: F401
+
+
+def _analyst(demo_app):
+    session = survey_db.session_scope(demo_app, write=True)
+    if session.scalar(select(User).where(User.email == "analyst@bureau.test")) is None:
+        session.add(User(email="analyst@bureau.test", name="analyst", role="analyst",
+                         password_hash=hash_password(PASSWORD)))
+        session.commit()
+    session.close()
+    client = demo_app.test_client()
+    login(client, "analyst@bureau.test")
+    return client
+
+
+def _wait(demo, job_id: int, seconds: float = 120) -> Job:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        demo.rollback()
+        demo.expire_all()
+        job = demo.get(Job, job_id)
+        if job.status in ("done", "failed"):
+            while jobs.reap():  # the process exits right after recording its status
+                time.sleep(0.1)
+            return job
+        time.sleep(0.5)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+def test_compute_job_runs_in_a_separate_process(demo_app, demo):
+    client = _analyst(demo_app)
+    wave = demo.scalars(select(Wave).where(Wave.code == "2026Q4")).one()
+    stored = select(ComputedResult).where(ComputedResult.wave_id == wave.id)
+    before = len(demo.scalars(stored).all())
+    url = f"/console/waves/{wave.id}/results"
+    reply = client.post(f"/console/waves/{wave.id}/compute", data={"csrf_token": csrf(client, url)})
+    assert reply.status_code == 303 and "/console/jobs/" in reply.headers["Location"]
+    job_id = int(reply.headers["Location"].rsplit("/", 1)[1])
+    page = client.get(f"/console/jobs/{job_id}").get_data(as_text=True)
+    assert f"#{job_id}" in page
+    job = _wait(demo, job_id)
+    assert job.status == "done", job.message
+    assert len(demo.scalars(stored).all()) == before + 1
+    html = client.get(url).get_data(as_text=True)
+    assert "与目标无显著差异" in html or "达标" in html or "未达标" in html
+
+
+def test_publishing_an_open_wave_is_refused(demo_app, demo):
+    client = _analyst(demo_app)
+    wave = demo.scalars(select(Wave).where(Wave.code == "2026Q4")).one()
+    url = f"/console/waves/{wave.id}/results"
+    reply = client.post(f"/console/waves/{wave.id}/publish", data={"csrf_token": csrf(client, url)})
+    assert reply.status_code == 303 and reply.headers["Location"].endswith("/results")
+    assert demo.scalars(select(Job).where(Job.kind == "publish")).first() is None
+
+
+def test_failed_job_records_why(demo_app, demo):
+    session = survey_db.session_scope(demo_app, write=True)
+    wave = session.scalars(select(Wave).where(Wave.code == "2026Q4")).one()
+    job = jobs.enqueue(session, "publish", wave.id, None)  # an open wave cannot be published
+    session.commit()
+    with demo_app.app_context():
+        jobs.run(session, job)
+    assert job.status == "failed" and "close it" in job.message
+    assert session.scalars(select(Bulletin)).first() is None
+    session.close()
+
+
+def test_enterprise_user_cannot_start_jobs(client, make_user, make_link):  # noqa: F811
+    link = make_link()
+    login(client, make_user("enterprise", enterprise_id=link.enterprise_id).email)
+    token = csrf(client, "/console/login")
+    reply = client.post(f"/console/waves/{link.wave_id}/compute", data={"csrf_token": token})
+    assert reply.status_code == 403
