@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 import console.enterprises  # noqa: F401  (routes register)
-from console import access, auth, collection, results, views, waves  # noqa: F401
+from console import access, auth, collection, exports, results, views, waves  # noqa: F401
 from console.blueprint import bp
 
 access.install(bp)

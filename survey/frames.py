@@ -56,6 +56,14 @@ def responses_frame(session: Session, wave: Wave) -> pd.DataFrame:
     return pd.concat([head.reset_index(drop=True), wide.reset_index(drop=True)], axis=1)
 
 
+def comments_frame(session: Session, wave: Wave) -> pd.DataFrame:
+    """The comment of each response of `wave` (empty string when none)."""
+    rows = session.execute(
+        select(Response.id, Response.comment).where(Response.wave_id == wave.id)
+    ).all()
+    return pd.DataFrame(rows, columns=["response_id", "comment"])
+
+
 def enterprises_frame(session: Session) -> pd.DataFrame:
     """Enterprises with their sector and weighting size (customer volume, else revenue)."""
     rows = session.execute(
