@@ -28,6 +28,11 @@ DEFAULTS = {
     "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "COMMENT_MAX_LENGTH": 1000,
+    # Enterprise bulk import: rows per file, upload size (admins only), staging folder
+    # between preview and confirmation (empty = instance/imports).
+    "IMPORT_MAX_ROWS": 5000,
+    "IMPORT_MAX_BYTES": 4 * 1024 * 1024,
+    "IMPORT_UPLOAD_DIR": "",
     # A respondent may read slowly: the CSRF token lives as long as the session.
     "WTF_CSRF_TIME_LIMIT": None,
     # Our form messages are translated by Flask-Babel; WTForms' own catalog is not needed
