@@ -10,6 +10,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from survey.models import Answer, Response, utcnow
+from survey.rawsql import compiled, parameters
 
 
 class LinkLike(Protocol):
@@ -63,13 +64,14 @@ def store(engine: Engine, link: LinkLike, sub: Submission) -> bool:
     try:
         with engine.begin() as conn:
             response_id = conn.execute(_INSERT_RESPONSE, values).scalar_one()
-            conn.execute(
-                _INSERT_ANSWER,
-                [
-                    {"response_id": response_id, "item_code": c, "value": v}
-                    for c, v in sub.answers.items()
-                ],
-            )
+            sql, order = compiled(engine, _INSERT_ANSWER)
+            rows = [parameters(order, {"response_id": response_id, "item_code": c, "value": v})
+                    for c, v in sub.answers.items()]
+            cursor = conn.connection.driver_connection.cursor()
+            try:
+                cursor.executemany(sql, rows)
+            finally:
+                cursor.close()
     except IntegrityError:
         if already_stored(engine, sub.key):
             return False
