@@ -5,7 +5,16 @@ from __future__ import annotations
 from flask import Flask
 
 import console.enterprises  # noqa: F401  (routes register)
-from console import access, auth, collection, exports, results, views, waves  # noqa: F401
+from console import (  # noqa: F401  (each module registers its routes)
+    access,
+    auth,
+    collection,
+    exports,
+    instruments_admin,
+    results,
+    views,
+    waves,
+)
 from console.blueprint import bp
 
 access.install(bp)

@@ -55,7 +55,7 @@ def _closed_page(target: Target):
     return page, 403 if not_yet else 410
 
 
-def _questions(instrument, locale: str, answers=None, errors=None) -> Markup:
+def questions_html(instrument, locale: str, answers=None, errors=None) -> Markup:
     """The questionnaire's sections; the blank version is rendered once per language."""
     if answers is None and errors is None:
         cache = current_app.extensions.setdefault("manyi_blank_questions", {})
@@ -117,7 +117,7 @@ def _blank_page(target: Target, instrument) -> bytes:
             target=target,
             instrument=instrument,
             locale=locale,
-            body=_questions(instrument, locale),
+            body=questions_html(instrument, locale),
             csrf=_CSRF_SLOT,
             key=_KEY_SLOT,
             problems=(),
@@ -154,7 +154,7 @@ def submit(token: str):
     problems = _form_problems(form, instrument, started_at)
     if problems:
         key = form.key if started_at else issue_key(current_app.config["SECRET_KEY"])
-        body = _questions(instrument, current_locale(), form.raw, form.errors)
+        body = questions_html(instrument, current_locale(), form.raw, form.errors)
         return _page(target, instrument, body, key, 400, problems)
     store(get_writer(), target, _submission(form, instrument, started_at))
     return redirect(url_for("survey.thanks", token=token), code=303)
