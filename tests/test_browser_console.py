@@ -1,0 +1,82 @@
+"""A bureau admin in a real browser: log in, open a wave, compute it, publish its bulletin."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+from sqlalchemy import delete, select, update
+from werkzeug.serving import make_server
+
+from console.auth import hash_password
+from survey import db as survey_db
+from survey.models import Bulletin, User, Wave
+from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, pytestmark  # noqa: F401
+
+PASSWORD = "correct horse 42"
+
+
+@pytest.fixture
+def demo_server(demo_app):
+    """The demo app served on a free loopback port, with an admin account."""
+    session = survey_db.session_scope(demo_app, write=True)
+    if session.scalar(select(User).where(User.email == "chief@bureau.test")) is None:
+        session.add(User(email="chief@bureau.test", name="局长", role="admin",
+                         password_hash=hash_password(PASSWORD)))
+        session.commit()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = make_server("127.0.0.1", port, demo_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join()
+    session.execute(delete(Bulletin))
+    session.execute(update(Wave).where(Wave.code == "2026Q3").values(status="closed"))
+    session.commit()
+    session.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def _wait_for_job(page) -> None:
+    # The job page refreshes itself every 2 seconds until the job is done.
+    page.wait_for_selector(".status-done, .status-failed", timeout=180_000)
+    assert page.locator(".status-done").count() == 1, page.content()
+
+
+def test_admin_computes_and_publishes_a_bulletin(browser, demo_server):
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{demo_server}/console/")
+    page.fill('input[name="email"]', "chief@bureau.test")
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"]')
+    page.click("text=调查期次")
+    page.screenshot(path=str(ARTIFACTS / "console-waves.png"), full_page=True)
+    row = page.locator("tr", has_text="2026Q3")
+    row.locator("text=结果").click()
+    page.click("text=立即计算")
+    _wait_for_job(page)
+    page.click("text=查看结果")
+    assert page.locator("text=与目标无显著差异").count() + page.locator("text=达标").count() > 0
+    page.screenshot(path=str(ARTIFACTS / "console-results.png"), full_page=True)
+    page.click("text=发布公报")
+    _wait_for_job(page)
+    page.click("text=查看已发布的公报")
+    frame = page.frame_locator("iframe.bulletin")
+    frame.locator("text=2026年第3期").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "bulletin-page.png"), full_page=True)
+    context.close()
