@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
+import pandas as pd
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlalchemy import select
 
+from analysis import WaveResult
 from survey.db import get_session
 from survey.models import Bulletin, Wave
 
@@ -66,3 +70,45 @@ def feed():
     xml = render_template("bulletins/feed.xml", bulletins=rows,
                           self_url=url_for("bulletins.feed", _external=True))
     return Response(xml, mimetype="application/atom+xml")
+
+
+TABLE_HEADERS = {
+    "level": "层级", "unit": "代码", "name_zh": "名称", "estimate": "满意度指数",
+    "ci_low": "95%置信下限", "ci_high": "95%置信上限", "se": "标准误", "n": "样本量",
+    "n_eff": "有效样本量", "target": "目标值", "verdict_zh": "判定", "published": "达到发布要求",
+}
+LEVELS = (("district", "全区"), ("categories", "服务类别"), ("sectors", "行业"))
+
+
+def bulletin_tables(bulletin: Bulletin) -> pd.DataFrame:
+    """The published figures of a bulletin (district, categories, sectors) as one table."""
+    result = WaveResult.from_json(bulletin.result_json)
+    parts = []
+    for name, level in LEVELS:
+        frame = result.tables[name].copy()
+        frame.insert(0, "level", level)
+        if name == "district":
+            frame["name_zh"] = bulletin.meta.get("district_name", "")
+        parts.append(frame[[c for c in TABLE_HEADERS if c in frame.columns]])
+    table = pd.concat(parts, ignore_index=True)
+    for column in ("estimate", "ci_low", "ci_high", "se", "n_eff"):
+        table[column] = table[column].round(2)
+    return table.rename(columns=TABLE_HEADERS)
+
+
+@bp.get("/<code>/tables.<any(csv, xlsx):kind>")
+def tables(code: str, kind: str):
+    """A published bulletin's tables as CSV (UTF-8 with BOM) or XLSX."""
+    bulletin = _bulletin(code)
+    table = bulletin_tables(bulletin)
+    name = f"bulletin-{code}-r{bulletin.revision}.{kind}"
+    if kind == "csv":
+        body, mime = table.to_csv(index=False).encode("utf-8-sig"), "text/csv"
+    else:
+        out = io.BytesIO()
+        table.to_excel(out, sheet_name=bulletin.issue_label, index=False, engine="openpyxl")
+        body = out.getvalue()
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(body, mimetype=mime)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -113,6 +113,26 @@ def test_public_pages_and_feed(published):
     assert client.get("/bulletins/nope.pdf").status_code == 404
 
 
+def test_tables_downloads_match_the_snapshot(published, demo):
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    bulletin = demo.scalars(select(Bulletin).join(Wave).where(Wave.code == "2026Q3")
+                            .order_by(Bulletin.revision)).first()
+    result = WaveResult.from_json(bulletin.result_json)
+    client = published.test_client()
+    csv = pd.read_csv(io.BytesIO(client.get("/bulletins/2026Q3/tables.csv").data),
+                      encoding="utf-8-sig")
+    sectors = csv[csv["层级"] == "行业"].set_index("代码")
+    for row in result.tables["sectors"].to_dict("records"):
+        assert sectors.loc[row["unit"], "满意度指数"] == round(row["estimate"], 2)
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/bulletins/2026Q3/tables.xlsx").data))
+    assert book.active.max_row == len(csv) + 1
+    assert client.get("/bulletins/2026Q4/tables.csv").status_code == 404
+
+
 def test_issue_label():
     assert service.issue_label(Wave(code="2026Q4")) == "2026年第4期"
     assert service.issue_label(Wave(code="2026-special")) == "2026-special"
