@@ -7,8 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-# Saaty's random consistency index RI by matrix order (Saaty 1980, table 1.3;
-# Saaty 2008, Int. J. Services Sciences 1(1), p. 85).
+# Saaty's random consistency index RI by matrix order: mean CI of 500 random reciprocal
+# matrices on the 1-9 scale (Saaty 1980, *The Analytic Hierarchy Process*, McGraw-Hill;
+# the table as reproduced e.g. in Water Supply (IWA Publishing) and most AHP texts). Saaty's
+# later re-estimates (2005, *Theory and Applications of the ANP*, p. 31) differ in the
+# second decimal.
 RANDOM_INDEX = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41,
                 9: 1.45, 10: 1.49}
 

@@ -19,6 +19,8 @@ from scipy import sparse
 
 from analysis.coding import codes, compact, require_codes
 
+RCOND = 1e-10  # relative eigenvalue cutoff of the calibration cross-product
+
 
 @dataclass
 class Calibration:
@@ -54,7 +56,10 @@ def make_calibration(
         for b in range(cell.shape[1]):
             key = (g * k + cell[:, a]) * k + cell[:, b]
             m += np.bincount(key, weights=base_weight, minlength=n_groups * k * k)
-    minv = np.linalg.pinv(m.reshape(n_groups, k, k), hermitian=True)
+    # The dummies of each margin sum to one another (exact collinearity): eigenvalues at
+    # rounding level must be cut, or noise of order eps * condition number enters the
+    # residuals. RCOND sits far below any real cell (a cell's share of its group's weight).
+    minv = np.linalg.pinv(m.reshape(n_groups, k, k), rcond=RCOND, hermitian=True)
     return Calibration(cell, g, n_groups, k, np.asarray(base_weight, float), minv)
 
 

@@ -42,7 +42,21 @@ def change(previous, current, *, level: float = 0.95) -> pd.DataFrame:
     two-sided t test on ``min(df_1, df_2)`` degrees of freedom at ``level``;
     a change inside sampling error reads "no significant change".
 
-    ``previous`` and ``current`` are :class:`analysis.result.WaveResult`.
+    ``previous`` and ``current`` are :class:`analysis.result.WaveResult`,
+    freshly computed or stored and reloaded (:meth:`WaveResult.from_json`):
+    the PSU totals travel in the ``psu_totals`` table.
+
+    Examples
+    --------
+    >>> from analysis import Settings, compute_wave
+    >>> from analysis.demo import demo_frames
+    >>> one = demo_frames(seed=2, n_sectors=2, n_enterprises=10, per_enterprise=30)
+    >>> two = demo_frames(seed=2, n_sectors=2, n_enterprises=10, per_enterprise=30,
+    ...                   response_seed=1)
+    >>> a, b = (compute_wave(*f, settings=Settings(raking=False)) for f in (one, two))
+    >>> d = change(a, b)
+    >>> sorted(set(d.loc[d["level"] == "sector", "method"]))
+    ['joint']
     """
     cols = KEY + ["estimate", "se", "df"]
     a, b = previous.tables["indices"][cols], current.tables["indices"][cols]

@@ -18,9 +18,11 @@ from scipy import sparse
 from analysis import design as dsg
 from analysis.calibration import make_calibration
 from analysis.coding import codes
+from analysis.item_weights import CONSTRUCTS
 from analysis.weighting import MISSING_CODES
 
 HEADLINE = "satisfaction"
+CONSTRUCT_INDEX = {c: j for j, c in enumerate(CONSTRUCTS)}
 
 
 def calibration_frame(r, margins):
@@ -56,6 +58,10 @@ class UnitEstimates:
         else:
             self.agg_design = self.ent_design
         self.psu_table = pd.DataFrame()
+        self.coefs = {}  # construct -> (composite coefficients, unit labels)
+        self._ent_sector = self.sec_code[np.unique(self.ent_code, return_index=True)[1]]
+        self._share = (None if shares is None
+                       else shares.reindex(self.ent_levels).to_numpy(float))
 
     def indices(self, scores: pd.DataFrame) -> pd.DataFrame:
         parts, psu_parts = [], []
@@ -68,8 +74,7 @@ class UnitEstimates:
             ent.insert(0, "unit", self.ent_levels.astype(object))
             ent.insert(0, "level", "enterprise")
             agg, labels = self._aggregate(y)
-            if construct == HEADLINE:
-                self.headline_labels, self.headline_coef = labels, self._last_coef
+            self.coefs[construct] = (self._last_coef, labels)
             for frame in (ent, agg):
                 frame.insert(2, "construct", construct)
             parts += [ent, agg]
@@ -107,16 +112,44 @@ class UnitEstimates:
             out = w * (share / valid_w)[ent]
         return np.where(np.isfinite(out), out, 0.0)
 
-    def replicate_headline(self, y, draw):
-        """Point estimates of the headline composites for replicate rows ``draw``."""
-        ok = ~np.isnan(y)
-        w = self._star_weights(self.w[draw], self.ent_code[draw], ok)
-        sec = self.sec_code[draw]
-        n_sec = len(self.sector_codes)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means = (np.bincount(sec[ok], weights=w[ok] * y[ok], minlength=n_sec)
-                     / np.bincount(sec[ok], weights=w[ok], minlength=n_sec))
-        return self.headline_coef @ np.nan_to_num(means)
+    def replicate_keys(self) -> pd.DataFrame:
+        """``level, unit, construct`` of the rows :meth:`replicate` returns."""
+        frames = []
+        ents = self.ent_levels.astype(object)
+        for construct, (_, labels) in self.coefs.items():
+            frames.append(pd.DataFrame({"level": "enterprise", "unit": ents,
+                                        "construct": construct}))
+            frames.append(pd.DataFrame({"level": [lv for lv, _ in labels],
+                                        "unit": [u for _, u in labels], "construct": construct}))
+        return pd.concat(frames, ignore_index=True)
+
+    def replicate(self, scores: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """Point estimates of every unit from replicate scores (rows x constructs) and weights.
+
+        Hajek means per enterprise; a sector is ``sum_e a_e ybar_e / sum_e a_e``
+        over its enterprises with data (configured shares ``a_e``) or its pooled
+        weighted mean; categories and the district apply the composite weights.
+        """
+        n_ent, n_sec = len(self.ent_levels), len(self.sector_codes)
+        out = []
+        for construct, (coef, _) in self.coefs.items():
+            y = scores[:, CONSTRUCT_INDEX[construct]]
+            ok = ~np.isnan(y) & (w > 0)
+            wk = np.where(ok, w, 0.0)
+            wy = np.where(ok, w * np.where(ok, y, 0.0), 0.0)
+            den = np.bincount(self.ent_code, weights=wk, minlength=n_ent)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ent = np.bincount(self.ent_code, weights=wy, minlength=n_ent) / den
+                if self._share is None:
+                    sec = (np.bincount(self.sec_code, weights=wy, minlength=n_sec)
+                           / np.bincount(self.sec_code, weights=wk, minlength=n_sec))
+                else:
+                    a = np.where(den > 0, self._share, 0.0)
+                    sec = (np.bincount(self._ent_sector, weights=a * np.nan_to_num(ent),
+                                       minlength=n_sec)
+                           / np.bincount(self._ent_sector, weights=a, minlength=n_sec))
+            out += [ent, coef @ np.nan_to_num(sec)]
+        return np.concatenate(out)
 
     def _coefficients(self, has):
         """Composite weights: sectors (identity), categories, district."""

@@ -15,9 +15,17 @@ _TEXT = {
         "equal": "题项权重采用等权。",
         "ahp": "题项权重由专家两两比较矩阵的主特征向量确定（层次分析法），一致性比率须小于0.1。",
         "score": "受访者的潜变量得分为其已作答题项的加权平均（权重在已答题项间重新归一化），"
-                 "作答题项少于三分之二时记为缺失。",
+                 "作答题项少于{share}时记为缺失。",
+        "frozen": "以下权重池沿用此前测评期冻结的题项权重，以保证各期可比：{pools}。",
+        "pool": "题项权重按{pool}合并本期样本估计。",
+        "quarantine": "质量核查标记的问卷{action}。",
+        "bootstrap": "另以自助法（{B}次重复抽样，随机种子{seed}）在各企业内对受访者有放回重抽样，"
+                     "每次重新估计题项权重与样本权重，报告自助法标准误及{ci:.0%}百分位区间，"
+                     "与线性化结果并列（该重抽样只反映所调查企业内受访者的变异，与普查设计相当）。",
         "raking": "样本权重在各行业内按已知总体结构进行迭代比例拟合（raking，"
-                  "收敛至相对误差{rtol:g}），并经截尾（调整系数限制在均值的{lo}–{hi}倍）后重新拟合；报告Kish设计效应与有效样本量。",
+                  "收敛至相对误差{rtol:g}）{trim}；报告Kish设计效应与有效样本量。",
+        "trim": "，并经截尾（调整系数限制在均值的{0}–{1}倍）后重新拟合",
+        "notrim": "，未作截尾",
         "noraking": "未使用总体结构校准。",
         "enterprise_weights": "行业指数为各企业指数按配置的企业权重（客户量或营业额）加权合成。",
         "pooled": "行业指数为行业内全部受访者的加权平均。",
@@ -49,11 +57,22 @@ _TEXT = {
         "ahp": "Item weights are the principal eigenvector of expert pairwise-comparison matrices "
                "(AHP), with consistency ratio below 0.1.",
         "score": "A respondent's construct score is the weighted mean of the answered items "
-                 "(weights renormalised); it is missing when fewer than two-thirds were answered.",
+                 "(weights renormalised); it is missing when fewer than {share} were answered.",
+        "frozen": "These weight pools use item weights frozen from an earlier wave, so that "
+                  "waves stay comparable: {pools}.",
+        "pool": "Item weights are estimated on the wave's pooled sample of each {pool}.",
+        "quarantine": "Responses flagged by the quality checks are {action}.",
+        "bootstrap": "A bootstrap ({B} replicates, seed {seed}) resamples respondents with "
+                     "replacement within each enterprise and re-estimates the item weights and "
+                     "the respondent weights in every replicate; bootstrap SEs and {ci:.0%} "
+                     "percentile intervals are reported beside the linearised ones (this "
+                     "resampling reflects respondents' variation within the enterprises "
+                     "surveyed, as the census design does).",
         "raking": "Respondent weights are raked within each sector to known population margins "
-                  "(to a relative error of {rtol:g}), trimmed (adjustment factors within {lo}-{hi} "
-                  "times their mean) and re-raked; Kish's design effect and effective n are "
-                  "reported.",
+                  "(to a relative error of {rtol:g}){trim}; Kish's design effect and effective n "
+                  "are reported.",
+        "trim": ", trimmed (adjustment factors within {0}-{1} times their mean) and re-raked",
+        "notrim": ", not trimmed",
         "noraking": "No population calibration is applied.",
         "enterprise_weights": "A sector index combines its enterprises' indices with the "
                               "configured enterprise weights (customer volume or revenue).",
@@ -83,6 +102,10 @@ _TEXT = {
 }
 _SPLIT = {"zh_CN": {"mean": "均值", "median": "中位数", "midpoint": "量表中点"},
           "en": {"mean": "mean", "median": "median", "midpoint": "scale midpoint"}}
+_POOL = {"zh_CN": {"sector": "行业", "category": "行业大类"},
+         "en": {"sector": "sector", "category": "category"}}
+_QUARANTINE = {"zh_CN": {False: "不计入", True: "仍计入"},
+               "en": {False: "excluded", True: "included"}}
 _SCHEME = {"zh_CN": {"path": "路径", "centroid": "质心", "factorial": "因子"},
            "en": {"path": "path", "centroid": "centroid", "factorial": "factorial"}}
 
@@ -100,17 +123,36 @@ def methodology_text(settings: Settings, lang: str = "zh_CN") -> str:
     if lang not in _TEXT:
         raise ValueError(f"lang must be one of {sorted(_TEXT)}")
     t, s = _TEXT[lang], settings
-    lo, hi = s.trim_bounds or (None, None)
+    weights = t[s.weight_method].format(scheme=_SCHEME[lang][s.scheme], tol=s.pls_tol,
+                                        max_iter=s.pls_max_iter)
+    sep = "" if lang == "zh_CN" else " "
+    if s.frozen_weights:
+        weights += sep + t["frozen"].format(pools=", ".join(sorted(s.frozen_weights)))
+    weights += sep + t["pool"].format(pool=_POOL[lang][s.weights_pooled_by])
     parts = [
-        t["scale"],
-        t[s.weight_method].format(scheme=_SCHEME[lang][s.scheme], tol=s.pls_tol,
-                                  max_iter=s.pls_max_iter),
-        t["score"],
-        t["raking"].format(rtol=s.rake_tol, lo=lo, hi=hi) if s.raking else t["noraking"],
-        t[s.aggregation], t["aggregate"],
+        t["scale"] + sep + t["quarantine"].format(
+            action=_QUARANTINE[lang][s.include_quarantined]),
+        weights,
+        t["score"].format(share=_share(s.min_answered_share, lang)),
+        _raking(t, s), t[s.aggregation], t["aggregate"],
         t[s.design] + t["ci"].format(ci=s.ci_level),
         t["verdict"].format(vl=s.verdict_level),
         t["publication"].format(neff=s.min_n_eff, df=s.min_df, hw=s.caution_half_width),
         t["ranking"], t["quadrant"].format(split=_SPLIT[lang][s.quadrant_split]),
     ]
+    if s.bootstrap:
+        parts.append(t["bootstrap"].format(B=s.bootstrap, seed=s.seed, ci=s.ci_level))
     return "\n\n".join([t["title"]] + parts)
+
+
+def _raking(t: dict, s: Settings) -> str:
+    if not s.raking:
+        return t["noraking"]
+    trim = t["notrim"] if s.trim_bounds is None else t["trim"].format(*s.trim_bounds)
+    return t["raking"].format(rtol=s.rake_tol, trim=trim)
+
+
+def _share(share: float, lang: str) -> str:
+    if abs(share - 2 / 3) < 1e-12:
+        return "三分之二" if lang == "zh_CN" else "two-thirds"
+    return f"{share:.0%}"

@@ -33,16 +33,33 @@ class PLSResult:
     equal_weight_fallback: tuple = ()
 
 
-def _standardise(x: np.ndarray, scaled: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Centre (and scale to unit n-1 variance) the columns; missing -> mean."""
-    mean = np.nanmean(x, axis=0)
-    sd = np.nanstd(x, axis=0, ddof=1)
+def _standardise(x: np.ndarray, scaled: bool, freq: np.ndarray | None = None):
+    """Centre (and scale to unit n-1 variance) the columns; missing -> mean.
+
+    ``freq`` counts each row's copies (a bootstrap replicate), so nothing is
+    duplicated. Returns the standardised items, their s.d. and covariance.
+    """
+    if freq is None:
+        mean = np.nanmean(x, axis=0)
+        sd = np.nanstd(x, axis=0, ddof=1)
+        z = np.nan_to_num(x - mean)
+        f_sum = len(x)
+    else:
+        ok = ~np.isnan(x)
+        f = np.asarray(freq, float)
+        cnt = f @ ok
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = (f @ np.where(ok, x, 0.0)) / cnt
+            z = np.where(ok, x - mean, 0.0)
+            sd = np.sqrt((f @ (z * z)) / (cnt - 1))
+        f_sum = f.sum()
     if np.any(~(sd > 0)):
         raise ValueError("every PLS item needs a positive variance")
-    z = x - mean
     if scaled:
         z = z / sd
-    return np.nan_to_num(z), sd
+    # z.T @ z is computed symmetrically (BLAS syrk); a replicate weights rows by copies
+    cov = (z.T @ z if freq is None else (z.T * f) @ z) / (f_sum - 1)
+    return z, sd, cov
 
 
 def _check_model(data, blocks, paths, scheme):
@@ -111,16 +128,26 @@ def fit(
     items = [i for c in names for i in blocks[c]]
     if len(set(items)) != len(items):
         raise ValueError("an item belongs to more than one block")
-    x, sd = _standardise(data[items].to_numpy(dtype=float, na_value=np.nan), scaled)
+    x, sd, cov = _standardise(data[items].to_numpy(dtype=float, na_value=np.nan), scaled)
     n = x.shape[0]
     if n < 3:
         raise ValueError("PLS needs at least 3 rows")
+    member = _membership(names, items, blocks)
+    w, iteration, converged = _iterate(cov, member, adj, scheme, tol, max_iter)
+    return _finish(data, x, cov, sd, w, member, names, items, adj, blocks, paths, scaled,
+                   iteration, converged)
+
+
+def _membership(names, items, blocks) -> np.ndarray:
     member = np.zeros((len(items), len(names)))
     for j, c in enumerate(names):
         for i in blocks[c]:
             member[items.index(i), j] = 1.0
-    # every step needs only the item covariance matrix (Lohmoeller 1989, ch. 2)
-    cov = x.T @ x / (n - 1)
+    return member
+
+
+def _iterate(cov, member, adj, scheme, tol, max_iter):
+    """Lohmoeller's iterations on the item covariance matrix (Lohmoeller 1989, ch. 2)."""
     w = member.copy()
     converged, iteration = False, 0
     while iteration < max_iter:
@@ -134,8 +161,36 @@ def fit(
         if delta < tol:
             converged = True
             break
-    return _finish(data, x, cov, sd, w, member, names, items, adj, blocks, paths, scaled,
-                   iteration, converged)
+    return w, iteration, converged
+
+
+def _signed(w, cov):
+    """Blocks signed so their weights are positive on average, unit-variance scores."""
+    sign = np.sign(w.sum(axis=0))
+    sign[sign == 0] = 1.0
+    return w * sign / np.sqrt(np.einsum("ij,ik,kj->j", w, cov, w))
+
+
+def replicate_index_weights(x: np.ndarray, freq: np.ndarray, blocks: Mapping, paths,
+                            *, scheme: str = "path", scaled: bool = True, tol: float = 1e-7,
+                            max_iter: int = 300) -> np.ndarray:
+    """Index weights (item order of ``blocks``) refitted on a bootstrap replicate.
+
+    ``x`` holds the items of the original rows and ``freq`` each row's number
+    of copies in the replicate; the fit is :func:`fit`'s on the resampled
+    rows (same standardisation, iterations, sign rule and equal-weight
+    fallback), without building the resampled frame.
+    """
+    names = list(blocks)
+    items = [i for c in names for i in blocks[c]]
+    adj = np.zeros((len(names), len(names)), dtype=bool)
+    for source, target in paths:
+        adj[names.index(source), names.index(target)] = True
+    _, sd, cov = _standardise(x, scaled, freq)
+    member = _membership(names, items, blocks)
+    w = _signed(_iterate(cov, member, adj, scheme, tol, max_iter)[0], cov)
+    raw = (w * member).sum(axis=1)
+    return _index_weights(raw / sd if scaled else raw, member.argmax(axis=1), names)[0]
 
 
 def _inner(corr: np.ndarray, adj: np.ndarray, scheme: str) -> np.ndarray:
@@ -156,9 +211,7 @@ def _inner(corr: np.ndarray, adj: np.ndarray, scheme: str) -> np.ndarray:
 def _finish(data, x, cov, sd, w, member, names, items, adj, blocks, paths, scaled,
             iteration, converged) -> PLSResult:
     """Sign-fix the blocks and derive loadings, paths, effects and index weights."""
-    sign = np.sign(w.sum(axis=0))
-    sign[sign == 0] = 1.0
-    w = w * sign / np.sqrt(np.einsum("ij,ik,kj->j", w, cov, w))
+    w = _signed(w, cov)
     y = x @ w
     wvec = (w * member).sum(axis=1)
     block_of = member.argmax(axis=1)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from analysis.weighting import kish_neff, rake_trim
+from analysis.weighting import coded_margins, kish_neff, rake_trim_rows
 
 ENTERPRISE_MARGIN = "enterprise_id"
 
@@ -30,8 +32,8 @@ def wave_weights(
     shares: pd.Series | None,
     margins: dict | None,
     settings,
-) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Final and base respondent weights and a per-sector weighting report.
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, list]:
+    """Final and base respondent weights, a per-sector report and the sector plans.
 
     Within each sector, the base weights (1) are raked to the sector's
     population margins (given as totals or shares; only proportions matter)
@@ -40,35 +42,71 @@ def wave_weights(
     enterprise's respondents carry its configured share. Missing or
     ``undisclosed`` profile answers are matched in proportion. Weights are
     then trimmed (their adjustment factors over the base weights, to
-    ``settings.trim_bounds`` times the mean factor) and re-raked.
+    ``settings.trim_bounds`` times the mean factor) and re-raked. The plans
+    (:class:`SectorPlan`) let the bootstrap re-rake its replicates.
     """
+    plans = weight_plans(responses, shares, margins, settings)
     w, base = np.ones(len(responses)), np.ones(len(responses))
     rows = []
+    for plan in plans:
+        idx = plan.idx
+        base[idx] = plan.base
+        wts, ok, converged = plan.weights(np.ones((1, len(idx))), settings)
+        if not converged[0]:
+            raise ValueError(f"raking of sector {plan.sector!r} did not converge to "
+                             f"{settings.rake_tol:g}")
+        w[idx] = wts[0]
+        rows.append({"sector": plan.sector, "n": len(idx), "n_eff": kish_neff(w[idx]),
+                     "deff": len(idx) / kish_neff(w[idx]),
+                     "margins": ",".join(plan.columns), "within_trim_bounds": bool(ok[0])})
+    return w, base, pd.DataFrame(rows), plans
+
+
+@dataclass(frozen=True)
+class SectorPlan:
+    """What raking one sector needs: its rows, base weights and coded margins."""
+
+    sector: str
+    idx: np.ndarray
+    base: np.ndarray
+    coded: list  # weighting.coded_margins output; empty: base weights are final
+    columns: tuple  # population margins raked (besides the enterprise margin)
+
+    def weights(self, freq: np.ndarray, settings):
+        """Raked weights of each row of copy counts ``freq`` (replicates x rows).
+
+        Returns the weights and, per row, whether the trimming bounds hold and
+        whether raking converged.
+        """
+        start = self.base * freq
+        if not self.columns:
+            ones = np.ones(len(freq), bool)
+            return start, ones, ones
+        return rake_trim_rows(start, self.coded, freq=freq, bounds=settings.trim_bounds,
+                              tol=settings.rake_tol)
+
+
+def weight_plans(responses, shares, margins, settings) -> list[SectorPlan]:
+    """Per sector: base weights (each enterprise its share) and the coded margins."""
     sector = responses["sector"].to_numpy(dtype=object)
     columns = [ENTERPRISE_MARGIN] + sorted({c for m in (margins or {}).values()
                                             for c in (m or {})} & set(responses.columns))
     frame = responses[columns]
+    plans = []
     for code in pd.unique(sector):
         idx = np.flatnonzero(sector == code)
         part = frame.iloc[idx]
         m = _sector_margins(part, code, shares, margins if settings.raking else None)
-        ok = True
+        base = np.ones(len(idx))
         if ENTERPRISE_MARGIN in m:
             # base weights give each enterprise its share; raking keeps them
             e = part[ENTERPRISE_MARGIN]
-            base[idx] = e.map(m[ENTERPRISE_MARGIN]).to_numpy(float) / e.map(
+            base = e.map(m[ENTERPRISE_MARGIN]).to_numpy(float) / e.map(
                 e.value_counts()).to_numpy(float)
-            w[idx] = base[idx]
-        if set(m) - {ENTERPRISE_MARGIN}:
-            wts, ok = rake_trim(part.assign(_base=base[idx]), m, weight="_base",
-                                bounds=settings.trim_bounds, tol=settings.rake_tol,
-                                missing="share")
-            w[idx] = wts.to_numpy()
-        rows.append({"sector": code, "n": len(idx), "n_eff": kish_neff(w[idx]),
-                     "deff": len(idx) / kish_neff(w[idx]),
-                     "margins": ",".join(c for c in m if c != ENTERPRISE_MARGIN),
-                     "within_trim_bounds": ok})
-    return w, base, pd.DataFrame(rows)
+        raked = tuple(c for c in m if c != ENTERPRISE_MARGIN)
+        coded = coded_margins(part, m, "share") if raked else []
+        plans.append(SectorPlan(str(code), idx, base, coded, raked))
+    return plans
 
 
 def _sector_margins(part: pd.DataFrame, code, shares, margins) -> dict:

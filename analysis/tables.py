@@ -118,11 +118,19 @@ def _wmeans(y: np.ndarray, w: np.ndarray) -> np.ndarray:
         return (w @ np.where(ok, y, 0.0)) / (w @ ok)
 
 
-def add_bootstrap(tables, boot):
-    """Join bootstrap SEs and intervals to the aggregate headline tables."""
+def add_bootstrap(tables, boot, report):
+    """Join bootstrap SEs and intervals to ``indices`` and the headline tables.
+
+    ``report`` (per sector: replicates whose raking or PLS fit failed) joins
+    the ``weighting`` table.
+    """
+    tables["weighting"] = tables["weighting"].join(report, on="sector")
+    key = ["level", "unit", "construct"]
+    tables["indices"] = tables["indices"].merge(boot, on=key, how="left")
+    head = boot[boot["construct"] == HEADLINE].drop(columns="construct")
     for name, level in (("district", "district"), ("categories", "category"),
-                        ("sectors", "sector")):
-        b = boot[boot["level"] == level].drop(columns="level")
+                        ("sectors", "sector"), ("enterprises", "enterprise")):
+        b = head[head["level"] == level].drop(columns="level")
         tables[name] = tables[name].merge(b, on="unit", how="left")
 
 

@@ -79,8 +79,9 @@ def target_verdicts(
         "target": tgt, "gap": est - tgt, "verdict_low": lo, "verdict_high": hi,
         "p_one_sided": p, "p_holm": adj, "verdict": verdict,
     }, index=table.index)
-    out["verdict_zh"] = out["verdict"].map(lambda v: VERDICTS[v][0] if v else None)
-    out["verdict_en"] = out["verdict"].map(lambda v: VERDICTS[v][1] if v else None)
+    # a unit without df or SE has no verdict (None; NaN once pandas stores it as text)
+    out["verdict_zh"] = out["verdict"].map(lambda v: VERDICTS[v][0] if v in VERDICTS else None)
+    out["verdict_en"] = out["verdict"].map(lambda v: VERDICTS[v][1] if v in VERDICTS else None)
     return out
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.bootstrap import bootstrap_headline
+from analysis.bootstrap import bootstrap_indices
 from analysis.coding import codes
 from analysis.diagnostics import LOADING_FLOOR, model_diagnostics
 from analysis.estimates import UnitEstimates, calibration_frame
@@ -30,6 +30,7 @@ class SectorFit:
     """Item weights of one sector with its rows and 0-100 item scores."""
 
     sector: str
+    pool: str
     iw: object
     idx: np.ndarray
     scored: pd.DataFrame
@@ -117,7 +118,7 @@ def compute_wave(
     present_e = pd.Index(pd.unique(r["enterprise_id"]))
     shares = (enterprise_shares(enterprises, present_e)
               if settings.aggregation == "enterprise_weights" else None)
-    w, base, weighting = wave_weights(r, shares, margins, settings)
+    w, base, weighting, plans = wave_weights(r, shares, margins, settings)
     cal_frame, cal_cols = calibration_frame(r, margins if settings.raking else None)
     est = UnitEstimates(r, w, base, cal_frame, cal_cols, shares, sectors, categories, settings)
     indices = est.indices(scores)
@@ -130,7 +131,7 @@ def compute_wave(
     tables["excluded"] = excluded(indices, enterprises, sectors, categories, r)
     tables["psu_totals"] = est.psu_table
     if settings.bootstrap:
-        add_bootstrap(tables, bootstrap_headline(fits, est, settings))
+        add_bootstrap(tables, *bootstrap_indices(fits, est, plans, settings))
     return WaveResult(tables=tables, settings=settings.to_dict(),
                       provenance=provenance(responses, enterprises, sectors, categories,
                                             models, margins, settings, wave))
@@ -167,7 +168,7 @@ def _score(r, sectors, models, settings):
         iw = estimate_item_weights(pooled, model, settings, pool)
         for code in members:
             idx = rows[code]
-            fits[code] = SectorFit(code, iw, idx, scored[code], model)
+            fits[code] = SectorFit(code, pool, iw, idx, scored[code], model)
             s = respondent_scores(scored[code], model["blocks"], iw.weights,
                                   {i: (0, 100) for i in pooled.columns},
                                   min_share=settings.min_answered_share)

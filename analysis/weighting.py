@@ -84,38 +84,84 @@ def rake(
         raise ValueError("missing must be 'error' or 'share'")
     if not margins:
         raise ValueError("no margins to rake to")
-    w = _base(data, weight).copy()
+    w = _base(data, weight)
+    coded = coded_margins(data, margins, missing)
+    return pd.Series(ipf(w[None, :], coded, tol=tol, max_iter=max_iter)[0], index=data.index,
+                     name="weight")
+
+
+def coded_margins(data: pd.DataFrame, margins: Mapping, missing: str = "error") -> list:
+    """``[(codes, totals), ...]`` of each margin column (-1 = missing); empty cells raise."""
     coded = [_margin_codes(data, col, tot, missing) for col, tot in margins.items()]
     for (code, target), col in zip(coded, margins, strict=True):
         have = np.bincount(code[code >= 0], minlength=len(target))
         if np.any(have == 0):
             empty = [str(lv) for lv, h in zip(margins[col], have, strict=True) if h == 0]
             raise ValueError(f"empty cell: no respondents in {col!r} level(s) {', '.join(empty)}")
+    return coded
+
+
+def ipf(w: np.ndarray, coded: list, *, tol: float = 1e-10, max_iter: int = 1000) -> np.ndarray:
+    """Iterative proportional fitting of each row of ``w`` (replicates x respondents).
+
+    The rows are raked independently (a bootstrap replicate is a row of base
+    weights times copy counts; a zero weight is a respondent not drawn).
+    Raises ``ValueError`` on an empty cell or when a row does not converge.
+    """
+    w, converged = ipf_rows(w, coded, tol=tol, max_iter=max_iter)
+    if not converged.all():
+        raise ValueError(f"raking did not converge to {tol:g} in {max_iter} sweeps")
+    return w
+
+
+def ipf_rows(w: np.ndarray, coded: list, *, tol: float = 1e-10,
+             max_iter: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ipf` returning each row's last iterate and whether it converged."""
+    w = np.array(w, dtype=float)
+    sums = [_level_sums(code, len(target), len(w)) for code, target in coded]
+    active = np.arange(len(w))
     for _ in range(max_iter):
-        for code, target in coded:
-            w *= _factors(w, code, target)[code + 1]
-        if _max_error(w, coded) <= tol:
-            return pd.Series(w, index=data.index, name="weight")
-    raise ValueError(f"raking did not converge to {tol:g} in {max_iter} sweeps")
+        a = w[active]
+        for (code, target), level_sums in zip(coded, sums, strict=True):
+            have = level_sums(a)
+            if np.any(~(have > 0)):
+                raise ValueError("empty cell: a margin level has no weight in a replicate")
+            f = np.concatenate([np.ones((len(a), 1)), _targets(a, code, target) / have], axis=1)
+            a *= f[:, code + 1]
+        w[active] = a
+        active = active[_row_errors(a, coded, sums) > tol]
+        if not len(active):
+            break
+    converged = np.ones(len(w), bool)
+    converged[active] = False
+    return w, converged
+
+
+def _level_sums(code: np.ndarray, k: int, rows: int):
+    """Function of weights (rows x n) giving their totals per level (rows x k)."""
+    ok = code >= 0
+    if rows == 1:  # one row: bincount, no dense dummies (large samples)
+        c = code[ok]
+        return lambda w: np.bincount(c, weights=w[0, ok], minlength=k)[None, :]
+    dummies = np.zeros((len(code), k))
+    dummies[np.flatnonzero(ok), code[ok]] = 1.0
+    return lambda w: w @ dummies
 
 
 def _targets(w: np.ndarray, code: np.ndarray, target: np.ndarray) -> np.ndarray:
-    known = w[code >= 0].sum()
-    return target * (known / target.sum()) if (code < 0).any() else target
+    """Targets per row; with missing values, matched in proportion to the known weight."""
+    if not (code < 0).any():
+        return np.broadcast_to(target, (len(w), len(target)))
+    known = w[:, code >= 0].sum(axis=1, keepdims=True)
+    return target * (known / target.sum())
 
 
-def _factors(w: np.ndarray, code: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Adjustment factor per level, with a leading 1 for missing values."""
-    have = np.bincount(code[code >= 0], weights=w[code >= 0], minlength=len(target))
-    return np.concatenate([[1.0], _targets(w, code, target) / have])
-
-
-def _max_error(w: np.ndarray, coded) -> float:
-    err = 0.0
-    for code, target in coded:
+def _row_errors(w: np.ndarray, coded, sums) -> np.ndarray:
+    """Largest relative margin error of each row."""
+    err = np.zeros(len(w))
+    for (code, target), level_sums in zip(coded, sums, strict=True):
         t = _targets(w, code, target)
-        have = np.bincount(code[code >= 0], weights=w[code >= 0], minlength=len(target))
-        err = max(err, float(np.max(np.abs(have - t) / t)))
+        err = np.maximum(err, np.max(np.abs(level_sums(w) - t) / t, axis=1))
     return err
 
 
@@ -148,6 +194,7 @@ def trim_weights(
     upper: float,
     *,
     max_iter: int = 100,
+    freq: np.ndarray | None = None,
 ) -> np.ndarray:
     """Trim weights to ``[lower, upper]`` times their mean, keeping their sum.
 
@@ -155,7 +202,8 @@ def trim_weights(
     so that ``sum w' = sum w``: weights beyond a bound are set to it and the
     others rescaled proportionally
     (Potter 1990, "A study of procedures to identify and trim extreme sampling
-    weights", Proc. ASA Survey Research Methods Section).
+    weights", Proc. ASA Survey Research Methods Section). ``freq`` counts each
+    weight's copies (means and sums are then over the copies).
 
     Examples
     --------
@@ -163,15 +211,16 @@ def trim_weights(
     [2.0, 2.0, 2.0, 6.0]
     """
     w = np.asarray(weights, dtype=float)
+    f = np.ones(len(w)) if freq is None else np.asarray(freq, dtype=float)
     if not 0 < lower <= 1 <= upper:
         raise ValueError("trimming bounds must satisfy 0 < lower <= 1 <= upper")
     if np.any(~(w > 0)):
         raise ValueError("weights to trim must be positive")
-    total = w.sum()
-    lo, hi = lower * total / len(w), upper * total / len(w)
+    total = f @ w
+    lo, hi = lower * total / f.sum(), upper * total / f.sum()
 
     def excess(c: float) -> float:
-        return float(np.clip(c * w, lo, hi).sum() - total)
+        return float(f @ np.clip(c * w, lo, hi) - total)
 
     # sum(clip(c w)) rises with c from n lo <= total to n hi >= total
     c = optimize.brentq(excess, lo / w.max(), hi / w.min(), xtol=1e-14, rtol=1e-15,
@@ -230,17 +279,61 @@ def rake_trim(
     ([50.0, 16.67, 16.67, 16.67], True)
     """
     d = _base(data, weight)
-    w = rake(data, margins, weight=weight, tol=tol, max_iter=max_iter, missing=missing)
+    coded = coded_margins(data, margins, missing)
+    w, ok, converged = rake_trim_rows(d[None, :], coded, bounds=bounds, tol=tol,
+                                      max_iter=max_iter, rounds=rounds)
+    if not converged[0]:
+        raise ValueError(f"raking did not converge to {tol:g} in {max_iter} sweeps")
+    return pd.Series(w[0], index=data.index, name="weight"), bool(ok[0])
+
+
+def rake_trim_rows(
+    base: np.ndarray,
+    coded: list,
+    *,
+    freq: np.ndarray | None = None,
+    bounds: tuple[float, float] | None = None,
+    tol: float = 1e-10,
+    max_iter: int = 1000,
+    rounds: int = 20,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`rake_trim` of each row of ``base`` (replicates x respondents).
+
+    For a bootstrap replicate a row holds each respondent's base weight times
+    ``freq``, its number of copies (0: not drawn), so the row is raked and
+    trimmed exactly as the resampled rows would be. ``coded`` is
+    :func:`coded_margins` output. Returns the weights and, per row, whether
+    the bounds hold and whether raking converged (a row that did not keeps
+    its last iterate; the caller decides).
+    """
+    base = np.asarray(base, dtype=float)
+    freq = np.ones_like(base) if freq is None else np.asarray(freq, dtype=float)
+    w, converged = ipf_rows(base, coded, tol=tol, max_iter=max_iter)
+    ok = np.ones(len(w), bool)
     if bounds is None:
-        return w, True
-    lo, hi = bounds
-    frame = data.assign(_w=w.to_numpy())
+        return w, ok, converged
+    todo = np.flatnonzero(converged)
     for _ in range(rounds):
-        g = frame["_w"].to_numpy() / d
-        ratio = g / g.mean()
-        if ratio.min() >= lo * 0.95 and ratio.max() <= hi * 1.05:
-            return frame["_w"].rename("weight"), True
-        frame["_w"] = d * trim_weights(g, lo, hi)
-        frame["_w"] = rake(frame, margins, weight="_w", tol=tol, max_iter=max_iter,
-                           missing=missing).to_numpy()
-    return frame["_w"].rename("weight"), False
+        trimmed = {r: _trimmed(w[r], base[r], freq[r], bounds) for r in todo}
+        ok[[r for r, t in trimmed.items() if t is None]] = True
+        todo = np.array([r for r, t in trimmed.items() if t is not None], dtype=np.int64)
+        if not len(todo):
+            break
+        ok[todo] = False  # unless a later round finds the re-raked factors within bounds
+        w[todo], converged[todo] = ipf_rows(np.array([trimmed[r] for r in todo]), coded,
+                                            tol=tol, max_iter=max_iter)
+        todo = todo[converged[todo]]
+    return w, ok, converged
+
+
+def _trimmed(w, base, freq, bounds) -> np.ndarray | None:
+    """Base weights times trimmed factors, or None when the factors are within bounds."""
+    lo, hi = bounds
+    drawn = freq > 0
+    g = w[drawn] / base[drawn]  # adjustment factor of each copy
+    ratio = g / (freq[drawn] @ g / freq[drawn].sum())
+    if ratio.min() >= lo * 0.95 and ratio.max() <= hi * 1.05:
+        return None
+    out = np.zeros_like(w)
+    out[drawn] = base[drawn] * trim_weights(g, lo, hi, freq=freq[drawn])
+    return out

@@ -17,6 +17,7 @@ from analysis import (
     shrink,
     target_verdicts,
 )
+from analysis.ahp import RANDOM_INDEX
 from analysis.diagnostics import composite_reliability, cronbach_alpha
 
 
@@ -51,12 +52,38 @@ def test_not_applicable_is_missing_never_zero():
     assert got["c"].tolist() == [100.0, 100.0]
 
 
-def test_ahp_reproduces_the_textbook_three_criteria_example():
-    """The 3x3 matrix (1, 3, 5; 1/3, 1, 3; 1/5, 1/3, 1) of Saaty's AHP texts:
-    published priorities 0.637, 0.258, 0.105, lambda_max 3.039, CR 0.033."""
-    got = ahp_weights([[1, 3, 5], [1 / 3, 1, 3], [1 / 5, 1 / 3, 1]])
-    assert got.weights.round(3).tolist() == [0.637, 0.258, 0.105]
-    assert round(got.lambda_max, 3) == 3.039 and round(got.cr, 3) == 0.033
+# Saaty, T. L. (2008), "Decision making with the analytic hierarchy process", Int. J. Services
+# Sciences 1(1), 83-98: "Which drink is consumed more in the U.S.?", judgements of 30
+# participants. Published derived scale .177 .019 .042 .116 .190 .129 .327 and C.R. 0.022
+# (also reproduced by the AHPy package's README and tests: test_drinks_weights_*_saaty,
+# test_drinks_cr_saaty).
+DRINKS = ["coffee", "wine", "tea", "beer", "sodas", "milk", "water"]
+DRINK_JUDGEMENTS = [  # upper triangle, row by row
+    [9, 5, 2, 1, 1, 1 / 2],
+    [1 / 3, 1 / 9, 1 / 9, 1 / 9, 1 / 9],
+    [1 / 3, 1 / 4, 1 / 3, 1 / 9],
+    [1 / 2, 1, 1 / 3],
+    [2, 1 / 2],
+    [1 / 3],
+]
+
+
+def test_ahp_reproduces_saatys_drink_consumption_example():
+    a = np.eye(len(DRINKS))
+    for i, row in enumerate(DRINK_JUDGEMENTS):
+        for k, v in enumerate(row, start=i + 1):
+            a[i, k], a[k, i] = v, 1 / v
+    got = ahp_weights(a, DRINKS)
+    assert got.weights.round(3).tolist() == [0.177, 0.019, 0.042, 0.116, 0.190, 0.129, 0.327]
+    assert round(got.cr, 3) == 0.022
+    assert got.ci == pytest.approx((got.lambda_max - 7) / 6)
+    assert got.cr == pytest.approx(got.ci / 1.32)  # RI_7 of Saaty's table
+
+
+def test_saaty_random_index_table():
+    """RI_n for n = 1..10 as tabulated by Saaty (1980) from 500 random reciprocal matrices."""
+    assert [RANDOM_INDEX[n] for n in range(1, 11)] == [
+        0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49]
 
 
 def test_ahp_consistent_matrix_returns_its_ratios():
@@ -144,3 +171,21 @@ def test_methodology_text_follows_settings(lang, fragment):
     text = methodology_text(Settings(), lang)
     assert fragment in text and "0.9" not in text.split("\n")[0]
     assert ("90%" in text) and ("30" in text)
+
+
+@pytest.mark.parametrize("settings, present, absent", [
+    (Settings(trim_bounds=None), [", not trimmed"], ["None", "bootstrap"]),
+    (Settings(bootstrap=500, seed=7), ["500 replicates, seed 7"], []),
+    (Settings(frozen_weights={"S00": {"x": 1.0}}),
+     ["frozen from an earlier wave, so that waves stay comparable: S00"], []),
+    (Settings(weights_pooled_by="category"), ["pooled sample of each category"], []),
+    (Settings(min_answered_share=0.5), ["fewer than 50% were answered"], ["two-thirds"]),
+    (Settings(include_quarantined=True), ["quality checks are included"], []),
+])
+def test_methodology_text_describes_the_settings_used(settings, present, absent):
+    text = methodology_text(settings, "en")
+    for fragment in present:
+        assert fragment in text
+    for fragment in absent:
+        assert fragment not in text
+    assert "{" not in methodology_text(settings, "zh_CN")
