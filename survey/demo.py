@@ -149,7 +149,8 @@ def _links(session, enterprises, waves, rng) -> dict[tuple[int, int], list[Colle
 
 
 def _responses(session, enterprises, waves, links, rng, today) -> int:
-    z = enterprise_effects(pd.Series([e.sector.code for e in enterprises]), rng)
+    volumes = np.array([e.customer_volume for e in enterprises])
+    z = enterprise_effects(pd.Series([e.sector.code for e in enterprises]), rng, volumes)
     by_sector = {s.code: s for s in spec.SECTORS}
     total = 0
     for (code, _o, _c, _s, mean_n), wave in zip(spec.WAVES, waves, strict=True):

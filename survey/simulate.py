@@ -5,8 +5,8 @@ The demo district and the statistical tests draw respondents from it.
 Model
 -----
 For enterprise *e* in sector *s* at wave *w* the true satisfaction index is
-``mu_e = mu_sw + tau * z_e`` (0–100), with ``z_e`` centred within each sector so that the
-sector's true index is exactly ``mu_sw``. Each construct *c* has its own mean
+``mu_e = mu_sw + tau * z_e`` (0–100), with ``z_e`` centred within each sector (weighted by the
+enterprises' aggregation weights) so that the sector's true index is exactly ``mu_sw``. Each construct *c* has its own mean
 ``mu_e + offset_c``.
 
 A respondent's propensity for construct *c* is ``p_c = F⁻¹_Beta(Φ(ζ_c))`` where ``ζ_c`` are
@@ -104,11 +104,20 @@ def latent_loadings() -> dict[str, np.ndarray]:
     return {name: vec / np.linalg.norm(vec) for name, vec in raw.items()}
 
 
-def enterprise_effects(sectors: pd.Series, rng: np.random.Generator) -> np.ndarray:
-    """Enterprise effects z_e ~ N(0, 1), centred within each sector (sector truth exact)."""
+def enterprise_effects(
+    sectors: pd.Series, rng: np.random.Generator, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Enterprise effects z_e ~ N(0, 1), centred within each sector.
+
+    With `weights` (the enterprises' aggregation weights, e.g. customer volume) the centring
+    is weighted, Σ_e w_e z_e = 0 in each sector, so that the weighted sector index — what the
+    platform publishes by default — has exactly the sector's true value μ_s.
+    """
     z = rng.standard_normal(len(sectors))
-    frame = pd.DataFrame({"sector": sectors.to_numpy(), "z": z})
-    return (frame["z"] - frame.groupby("sector")["z"].transform("mean")).to_numpy()
+    w = np.ones(len(z)) if weights is None else np.asarray(weights, dtype=float)
+    frame = pd.DataFrame({"sector": sectors.to_numpy(), "wz": w * z, "w": w})
+    sums = frame.groupby("sector")[["wz", "w"]].transform("sum")
+    return z - (sums["wz"] / sums["w"]).to_numpy()
 
 
 def _beta_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:

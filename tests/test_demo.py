@@ -65,6 +65,10 @@ def test_enterprise_effects_are_centred_within_sectors():
     sectors = pd.Series(["a"] * 5 + ["b"] * 7)
     z = enterprise_effects(sectors, np.random.default_rng(1))
     assert abs(z[:5].sum()) < 1e-12 and abs(z[5:].sum()) < 1e-12
+    w = np.random.default_rng(2).lognormal(9.5, 0.8, 12)
+    zw = enterprise_effects(sectors, np.random.default_rng(1), w)
+    assert abs((w[:5] * zw[:5]).sum()) < 1e-6 * w[:5].sum()
+    assert abs((w[5:] * zw[5:]).sum()) < 1e-6 * w[5:].sum()
 
 
 def test_demo_district_is_big_enough(demo):
