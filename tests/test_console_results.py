@@ -63,7 +63,8 @@ def test_publishing_an_open_wave_is_refused(demo_app, demo):
     url = f"/console/waves/{wave.id}/results"
     reply = client.post(f"/console/waves/{wave.id}/publish", data={"csrf_token": csrf(client, url)})
     assert reply.status_code == 303 and reply.headers["Location"].endswith("/results")
-    assert demo.scalars(select(Job).where(Job.kind == "publish")).first() is None
+    refused = select(Job).where(Job.kind == "publish", Job.wave_id == wave.id)
+    assert demo.scalars(refused).first() is None
 
 
 def test_failed_job_records_why(demo_app, demo):
@@ -74,7 +75,7 @@ def test_failed_job_records_why(demo_app, demo):
     with demo_app.app_context():
         jobs.run(session, job)
     assert job.status == "failed" and "close it" in job.message
-    assert session.scalars(select(Bulletin)).first() is None
+    assert session.scalars(select(Bulletin).where(Bulletin.wave_id == wave.id)).first() is None
     session.close()
 
 
