@@ -10,7 +10,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from survey.models import Answer, Response, utcnow
-from survey.rawsql import compiled, parameters
+from survey.rawsql import compiled, insert_returning_id, parameters
 
 
 class LinkLike(Protocol):
@@ -63,7 +63,7 @@ def store(engine: Engine, link: LinkLike, sub: Submission) -> bool:
     )
     try:
         with engine.begin() as conn:
-            response_id = conn.execute(_INSERT_RESPONSE, values).scalar_one()
+            response_id = insert_returning_id(conn, Response.__table__, values)
             sql, order = compiled(engine, _INSERT_ANSWER)
             rows = [parameters(order, {"response_id": response_id, "item_code": c, "value": v})
                     for c, v in sub.answers.items()]
@@ -72,14 +72,13 @@ def store(engine: Engine, link: LinkLike, sub: Submission) -> bool:
                 cursor.executemany(sql, rows)
             finally:
                 cursor.close()
-    except IntegrityError:
+    except (IntegrityError, engine.dialect.dbapi.IntegrityError):
         if already_stored(engine, sub.key):
             return False
         raise
     return True
 
 
-_INSERT_RESPONSE = insert(Response).returning(Response.id)
 _INSERT_ANSWER = insert(Answer)
 
 

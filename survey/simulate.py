@@ -5,9 +5,9 @@ The demo district and the statistical tests draw respondents from it.
 Model
 -----
 For enterprise *e* in sector *s* at wave *w* the true satisfaction index is
-``mu_e = mu_sw + tau * z_e`` (0–100), with ``z_e`` centred within each sector (weighted by the
-enterprises' aggregation weights) so that the sector's true index is exactly ``mu_sw``. Each construct *c* has its own mean
-``mu_e + offset_c``.
+``mu_e = mu_sw + tau * z_e`` (0–100), with ``z_e`` centred within each sector (weighted by
+the enterprises' aggregation weights) so that the sector's true index is exactly ``mu_sw``.
+Each construct *c* has its own mean ``mu_e + offset_c``.
 
 A respondent's propensity for construct *c* is ``p_c = F⁻¹_Beta(Φ(ζ_c))`` where ``ζ_c`` are
 standard normal latent variables linked by the ACSI structural model (image → expectation →
