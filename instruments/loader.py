@@ -103,6 +103,11 @@ def get(code: str, version: int | None = None, *, root: str | Path | None = None
     ...
     instruments.model.UnknownInstrument: unknown instrument 'finance@99'
     """
+    if root is None and version is None:
+        latest = _latest_default().get(code)  # the survey's hot path: a dict lookup
+        if latest is None:
+            raise UnknownInstrument(f"unknown instrument '{code}'")
+        return latest
     instruments = _load_default() if root is None else load_all(root)
     if version is not None:
         try:
@@ -118,6 +123,17 @@ def get(code: str, version: int | None = None, *, root: str | Path | None = None
 def clear_cache() -> None:
     """Forget the cached instruments of the package folder."""
     _load_default.cache_clear()
+    _latest_default.cache_clear()
+
+
+@functools.cache
+def _latest_default() -> dict[str, Instrument]:
+    """Code → latest version, over the package folder's instruments."""
+    latest: dict[str, Instrument] = {}
+    for inst in _load_default().values():
+        if inst.code not in latest or inst.version > latest[inst.code].version:
+            latest[inst.code] = inst
+    return latest
 
 
 def read_lock(path: str | Path) -> dict[str, str]:

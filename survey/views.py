@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -15,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    url_for,
 )
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf, validate_csrf
@@ -46,7 +46,12 @@ def _load(token: str) -> Target:
 
 
 def _today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return datetime.now(_zone(current_app.config["TIMEZONE"])).date()
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def _closed_page(target: Target):
@@ -157,7 +162,8 @@ def submit(token: str):
         body = questions_html(instrument, current_locale(), form.raw, form.errors)
         return _page(target, instrument, body, key, 400, problems)
     store(get_writer(), target, _submission(form, instrument, started_at))
-    return redirect(url_for("survey.thanks", token=token), code=303)
+    # The token was matched by TOKEN_SHAPE (URL-safe), so the path needs no quoting.
+    return redirect(f"{request.script_root}/s/{token}/thanks", code=303)
 
 
 def _form_problems(form, instrument, started_at) -> list[str]:
