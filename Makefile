@@ -44,6 +44,8 @@ lint: venv
 
 bench: setup
 	$(PY) bench/submit.py
+	$(PY) bench/analysis.py
+	$(PY) bench/bulletin.py
 
 clean:
 	rm -rf $(VENV) instance artifacts
