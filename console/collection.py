@@ -140,11 +140,30 @@ def monitor(wave_id: int):
     today = func.sum(case((Answered.submitted_at >= start, 1), else_=0))
     flagged = func.sum(case((Answered.quarantined.is_(True), 1), else_=0))
     rows = get_session().execute(
-        select(Sector.name_zh, Enterprise.name, func.count(Answered.id), today, flagged)
+        select(Sector.code, Sector.name_zh, Enterprise.id, Enterprise.name,
+               func.count(Answered.id), today, flagged)
         .join(Enterprise, Enterprise.sector_id == Sector.id)
         .outerjoin(Answered, (Answered.enterprise_id == Enterprise.id)
                    & (Answered.wave_id == wave.id))
-        .group_by(Sector.id, Sector.name_zh, Enterprise.id, Enterprise.name)
+        .group_by(Sector.id, Sector.code, Sector.name_zh, Enterprise.id, Enterprise.name)
         .order_by(Sector.id, Enterprise.name)
     ).all()
-    return render_template("console/monitor.html", wave=wave, rows=rows)
+    return render_template("console/monitor.html", wave=wave,
+                           sectors=monitor_table(rows, wave.quotas or {}))
+
+
+def monitor_table(rows, quotas: dict) -> list[dict]:
+    """Sectors with their enterprises: today, total, quarantined and the sample target."""
+    sectors: dict[str, dict] = {}
+    default = quotas.get("enterprise_default")
+    for code, sector, ent_id, name, total, today, flagged in rows:
+        entry = sectors.setdefault(code, {
+            "name": sector, "total": 0, "today": 0, "flagged": 0,
+            "target": quotas.get("sectors", {}).get(code), "enterprises": []})
+        target = quotas.get("enterprises", {}).get(str(ent_id), default)
+        entry["enterprises"].append({"name": name, "total": total, "today": today or 0,
+                                     "flagged": flagged or 0, "target": target})
+        entry["total"] += total
+        entry["today"] += today or 0
+        entry["flagged"] += flagged or 0
+    return list(sectors.values())

@@ -56,6 +56,22 @@ class SettingsForm(FlaskForm):
 
     analysis_settings = TextAreaField(_l("Analysis settings (JSON)"), validators=[_json_object])
     margins = TextAreaField(_l("Population margins per sector (JSON)"), validators=[_json_object])
+    quotas = TextAreaField(_l("Sample targets (JSON)"), validators=[_json_object])
+
+    def validate_quotas(self, field) -> None:
+        """{"sectors": {code: n}, "enterprise_default": n, "enterprises": {id: n}}, n ≥ 0."""
+        value = getattr(field, "parsed", {})
+        known = {"sectors", "enterprise_default", "enterprises"}
+        if set(value) - known:
+            raise ValidationError(_("Unknown keys: %(k)s", k=", ".join(sorted(set(value) - known))))
+        counts = [value.get("enterprise_default", 0)]
+        for name in ("sectors", "enterprises"):
+            part = value.get(name, {})
+            if not isinstance(part, dict):
+                raise ValidationError(_("Expected a JSON object."))
+            counts += list(part.values())
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts):
+            raise ValidationError(_("Sample targets must be whole numbers of 0 or more."))
 
     def validate_analysis_settings(self, field) -> None:
         """The settings must be accepted by analysis.Settings."""
@@ -100,7 +116,7 @@ def new_wave():
         else:
             wave = Wave(code=form.code.data, opens_on=form.opens_on.data,
                         closes_on=form.closes_on.data, status="draft",
-                        instrument_versions={}, analysis_settings={}, margins={})
+                        instrument_versions={}, analysis_settings={}, margins={}, quotas={})
             session.add(wave)
             session.flush()
             audit.record(session, current_user, "create", "wave", wave.id,
@@ -137,13 +153,15 @@ def wave_settings(wave_id: int):
     form = SettingsForm(data={
         "analysis_settings": json.dumps(wave.analysis_settings or {}, ensure_ascii=False, indent=1),
         "margins": json.dumps(wave.margins or {}, ensure_ascii=False, indent=1),
+        "quotas": json.dumps(wave.quotas or {}, ensure_ascii=False, indent=1),
     })
     if form.validate_on_submit():
-        before = {"analysis_settings": wave.analysis_settings, "margins": wave.margins}
-        wave.analysis_settings = form.analysis_settings.parsed
-        wave.margins = form.margins.parsed
+        fields = ("analysis_settings", "margins", "quotas")
+        before = {name: getattr(wave, name) for name in fields}
+        for name in fields:
+            setattr(wave, name, getattr(form, name).parsed)
         audit.record(session, current_user, "update", "wave_settings", wave.id, before,
-                     {"analysis_settings": wave.analysis_settings, "margins": wave.margins})
+                     {name: getattr(wave, name) for name in fields})
         session.commit()
         flash(_("Saved."), "info")
         return redirect(url_for("console.waves"))

@@ -118,6 +118,8 @@ class Wave(Base):
     analysis_settings: Mapped[dict] = mapped_column(JSON, default=dict)
     # Population margins for raking: {sector: {column: {level: total or share}}}.
     margins: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Sample targets: {"sectors": {code: n}, "enterprise_default": n, "enterprises": {id: n}}.
+    quotas: Mapped[dict] = mapped_column(JSON, default=dict)
 
     __table_args__ = (
         CheckConstraint(

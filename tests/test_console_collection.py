@@ -148,14 +148,20 @@ def test_settings_and_margins_are_validated(admin, make_wave, db_session):
     ]
     for data in bad:
         assert admin.post(url, data=data | {"csrf_token": csrf(admin, url)}).status_code == 200
+    for quotas in ('{"sectors": {"catering": -1}}', '{"colours": {}}', '{"enterprises": 5}',
+                   '{"enterprise_default": 2.5}'):
+        data = {"analysis_settings": "{}", "margins": "{}", "quotas": quotas}
+        assert admin.post(url, data=data | {"csrf_token": csrf(admin, url)}).status_code == 200
     good = {"analysis_settings": '{"design": "census", "raking": false}',
-            "margins": '{"catering": {"sex": {"male": 0.5, "female": 0.5}}}'}
+            "margins": '{"catering": {"sex": {"male": 0.5, "female": 0.5}}}',
+            "quotas": '{"sectors": {"catering": 40}, "enterprise_default": 4}'}
     assert admin.post(url, data=good | {"csrf_token": csrf(admin, url)}).status_code == 302
     db_session.rollback()
     db_session.expire_all()
     wave = db_session.get(Wave, wave.id)
     assert wave.analysis_settings == {"design": "census", "raking": False}
     assert wave.margins["catering"]["sex"]["male"] == 0.5
+    assert wave.quotas == {"sectors": {"catering": 40}, "enterprise_default": 4}
 
 
 def test_add_and_retire_links(admin, make_link, db_session, client):
@@ -181,6 +187,9 @@ def test_monitor_counts_responses(admin, make_link, db_session):
     for _ in range(2):
         fields = csrf_and_key(admin.get(f"/s/{link.token}").get_data(as_text=True))
         admin.post(f"/s/{link.token}", data=fields | full_answers())
+    link.wave.quotas = {"enterprise_default": 4, "sectors": {"catering": 8}}
+    db_session.commit()
     html = admin.get(f"/console/waves/{link.wave_id}/monitor").get_data(as_text=True)
     row = html[html.index(link.enterprise.name):]
-    assert '<td class="num">2</td><td class="num">2</td>' in row
+    assert '<td class="num">2</td><td class="num">2</td><td class="num">4</td>' in row
+    assert "50%" in row and "25%" in html  # enterprise 2 of 4, sector 2 of 8
