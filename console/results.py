@@ -39,8 +39,11 @@ def results(wave_id: int):
               ("district", "categories", "sectors", "enterprises")} if result else {}
     priorities = _records(result, "priorities", ("sector", "construct", "importance",
                                                  "performance", "quadrant_zh")) if result else []
+    diagnostics = _records(result, "diagnostics", (
+        "pool", "construct", "items", "alpha", "rho_dg", "ave", "r2", "weak_items",
+        "iterations", "converged", "equal_weight_fallback")) if result else []
     return render_template("console/results.html", wave=wave, row=row, tables=tables,
-                           priorities=priorities)
+                           priorities=priorities, diagnostics=diagnostics)
 
 
 @bp.post("/waves/<int:wave_id>/<any(compute, publish):kind>")

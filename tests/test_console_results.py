@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bulletins import jobs
 from console.auth import hash_password
 from survey import db as survey_db
+from survey.compute import compute, store_result
 from survey.models import Bulletin, ComputedResult, Job, User, Wave
 from tests.test_console import PASSWORD, csrf, login, make_user  # noqa: F401
 
@@ -85,3 +86,16 @@ def test_enterprise_user_cannot_start_jobs(client, make_user, make_link):  # noq
     token = csrf(client, "/console/login")
     reply = client.post(f"/console/waves/{link.wave_id}/compute", data={"csrf_token": token})
     assert reply.status_code == 403
+
+
+def test_results_page_shows_diagnostics(demo_app, demo):
+    client = _analyst(demo_app)
+    wave = demo.scalars(select(Wave).where(Wave.code == "2026Q3")).one()
+    session = survey_db.session_scope(demo_app, write=True)
+    stored = session.get(Wave, wave.id)
+    with demo_app.app_context():
+        store_result(session, stored, compute(session, stored))
+    session.commit()
+    session.close()
+    html = client.get(f"/console/waves/{wave.id}/results").get_data(as_text=True)
+    assert "ρ<sub>DG</sub>" in html and "AVE" in html and "satisfaction" in html
