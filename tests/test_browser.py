@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -31,18 +32,27 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def live_server(app):
-    """The real app served by werkzeug on a free loopback port, in a thread."""
+@contextlib.contextmanager
+def serving(app):
+    """Serve `app` with werkzeug on a free loopback port in a thread; yields its base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@pytest.fixture
+def live_server(app):
+    """The real app on a loopback port."""
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

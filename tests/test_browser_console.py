@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-
 import pytest
 from sqlalchemy import delete, select, update
-from werkzeug.serving import make_server
 
 from console.auth import hash_password
 from survey import db as survey_db
 from survey.models import Bulletin, User, Wave
-from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, pytestmark  # noqa: F401
+from tests.test_browser import ARTIFACTS, browser, pytestmark, serving  # noqa: F401
 
 PASSWORD = "correct horse 42"
 
@@ -25,29 +21,12 @@ def demo_server(demo_app):
         session.add(User(email="chief@bureau.test", name="局长", role="admin",
                          password_hash=hash_password(PASSWORD)))
         session.commit()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, demo_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join()
+    with serving(demo_app) as url:
+        yield url
     session.execute(delete(Bulletin))
     session.execute(update(Wave).where(Wave.code == "2026Q3").values(status="closed"))
     session.commit()
     session.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def _wait_for_job(page) -> None:
@@ -56,7 +35,7 @@ def _wait_for_job(page) -> None:
     assert page.locator(".status-done").count() == 1, page.content()
 
 
-def test_admin_computes_and_publishes_a_bulletin(browser, demo_server):
+def test_admin_computes_and_publishes_a_bulletin(browser, demo_server):  # noqa: F811
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
