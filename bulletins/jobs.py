@@ -75,7 +75,10 @@ def run(session: Session, job: Job) -> None:
     try:
         if job.kind == "compute":
             _progress(session, job, 20, "computing indices")
-            store_result(session, job.wave, compute(session, job.wave))
+            result = compute(session, job.wave)
+            _progress(session, job, 70, "drawing charts")
+            row = store_result(session, job.wave, result)
+            row.charts = service.console_charts(session, job.wave, result)
         else:
             _progress(session, job, 20, "computing and rendering the bulletin")
             bulletin = service.publish(session, job.wave, job.created_by,

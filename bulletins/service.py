@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from analysis import WaveResult
 from reports import bulletin_context, bulletin_html
+from reports.charts import bulletin_charts
 from reports.render import html_to_pdf
 from survey.compute import code_version, compute, latest_result, store_result
 from survey.models import Bulletin, Category, ComputedResult, Response, Sector, Wave
@@ -97,6 +98,14 @@ def published_context(bulletin: Bulletin) -> dict:
     published = bulletin.published_at or dt.datetime.now(dt.UTC)
     return context_of(WaveResult.from_json(bulletin.result_json), previous, bulletin.meta,
                       date=published.date(), draft=False)
+
+
+def console_charts(session: Session, wave: Wave, result: WaveResult) -> dict:
+    """SVG charts of a result for the console: sector indices and the 四分图 per category."""
+    context = context_of(result, None, snapshot_meta(session, wave), date=dt.date.today(),
+                         draft=True)
+    charts = bulletin_charts(context["charts"])
+    return {"sectors": charts["sectors"], "quadrants": charts["quadrants"]}
 
 
 def latest_bulletin(session: Session, wave: Wave) -> Bulletin | None:

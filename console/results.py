@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from analysis import WaveResult
 from bulletins import jobs
@@ -42,8 +43,9 @@ def results(wave_id: int):
     diagnostics = _records(result, "diagnostics", (
         "pool", "construct", "items", "alpha", "rho_dg", "ave", "r2", "weak_items",
         "iterations", "converged", "equal_weight_fallback")) if result else []
+    charts = {k: [Markup(svg) for svg in v] for k, v in (row.charts or {}).items()} if row else {}
     return render_template("console/results.html", wave=wave, row=row, tables=tables,
-                           priorities=priorities, diagnostics=diagnostics)
+                           priorities=priorities, diagnostics=diagnostics, charts=charts)
 
 
 @bp.post("/waves/<int:wave_id>/<any(compute, publish):kind>")

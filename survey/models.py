@@ -216,6 +216,8 @@ class ComputedResult(Base):
     settings: Mapped[dict] = mapped_column(JSON)
     result_json: Mapped[str] = mapped_column(Text)
     code_version: Mapped[str] = mapped_column(String(64), default="")
+    # SVG charts drawn by the background job for the console: {"sectors": [...], ...}.
+    charts: Mapped[dict | None] = mapped_column(JSON)
 
     wave: Mapped[Wave] = relationship()
 

@@ -56,6 +56,7 @@ def test_compute_job_runs_in_a_separate_process(demo_app, demo):
     assert len(demo.scalars(stored).all()) == before + 1
     html = client.get(url).get_data(as_text=True)
     assert "与目标无显著差异" in html or "达标" in html or "未达标" in html
+    assert html.count("<svg") >= 4  # sector chart and 四分图 for each of the two categories
 
 
 def test_publishing_an_open_wave_is_refused(demo_app, demo):
