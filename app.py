@@ -70,7 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     import bulletins
     import console
     import instruments.cli
-    from survey import compute, cookies, db, i18n, links, views
+    from survey import cookies, db, i18n, links, views
     from survey import demo as demo_cli
 
     cookies.init_app(app)
@@ -82,7 +82,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf = CSRFProtect(app)
     csrf.exempt(views.bp)
     links.init_app(app)
-    compute.init_app(app)
     demo_cli.init_app(app)
     instruments.cli.init_app(app)
     console.init_app(app)

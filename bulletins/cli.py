@@ -1,4 +1,5 @@
-"""`flask bulletin` renders a wave's bulletin to PDF; `flask publish` freezes a revision."""
+"""`flask compute` stores a wave's result; `flask bulletin` renders a wave's bulletin to PDF;
+`flask publish` freezes a revision."""
 
 from __future__ import annotations
 
@@ -11,8 +12,31 @@ from sqlalchemy import select
 
 from bulletins import service
 from reports import bulletin_pdf
+from survey.compute import compute, store_result, summary_lines
 from survey.db import session_scope
 from survey.models import Wave
+
+
+@click.command("compute")
+@click.option("--wave", "wave_code", required=True, help="Wave code, e.g. 2026Q4.")
+@with_appcontext
+def compute_command(wave_code: str) -> None:
+    """Compute a wave's indices, store the result (with its charts) and print the table."""
+    session = session_scope(write=True)
+    try:
+        wave = _wave(session, wave_code)
+        try:
+            result = compute(session, wave)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from error
+        row = store_result(session, wave, result)
+        row.charts = service.console_charts(session, wave, result)
+        session.commit()
+        click.echo(f"wave {wave.code}: result #{row.id}, input sha256 {row.input_sha256[:16]}…")
+        for line in summary_lines(result):
+            click.echo(line)
+    finally:
+        session.close()
 
 
 def _wave(session, code: str) -> Wave:
@@ -70,5 +94,6 @@ def publish_command(wave_code: str, changes: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
+    app.cli.add_command(compute_command)
     app.cli.add_command(bulletin_command)
     app.cli.add_command(publish_command)

@@ -5,15 +5,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import click
-from flask import Flask
-from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis import Settings, WaveResult, compute_wave
 from survey import frames
-from survey.db import session_scope
 from survey.models import ComputedResult, Wave
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,31 +93,3 @@ def summary_lines(result: WaveResult) -> list[str]:
             )
         lines.append("")
     return lines
-
-
-@click.command("compute")
-@click.option("--wave", "wave_code", required=True, help="Wave code, e.g. 2026Q4.")
-@with_appcontext
-def compute_command(wave_code: str) -> None:
-    """Compute a wave's indices, store the result and print the headline table."""
-    session = session_scope(write=True)
-    try:
-        wave = session.scalar(select(Wave).where(Wave.code == wave_code))
-        if wave is None:
-            raise click.ClickException(f"no wave {wave_code!r}")
-        try:
-            result = compute(session, wave)
-        except ValueError as error:
-            raise click.ClickException(str(error)) from error
-        row = store_result(session, wave, result)
-        session.commit()
-        click.echo(f"wave {wave.code}: result #{row.id}, input sha256 {row.input_sha256[:16]}…")
-        for line in summary_lines(result):
-            click.echo(line)
-    finally:
-        session.close()
-
-
-def init_app(app: Flask) -> None:
-    """Register the `compute` command."""
-    app.cli.add_command(compute_command)

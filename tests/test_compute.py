@@ -20,6 +20,7 @@ def test_compute_stores_the_result_and_prints_the_table(demo_app, demo):
     stored = WaveResult.from_json(row.result_json)
     assert stored.provenance["input_sha256"] == row.input_sha256
     assert row.settings == stored.settings and row.code_version
+    assert len(row.charts["sectors"]) == 2 and row.charts["sectors"][0].startswith("<svg")
     sectors = stored.tables["sectors"].set_index("unit")
     assert set(sectors.index) == {s.code for s in spec.SECTORS}
     # The demo's truth: most 95% sector intervals cover it, categories land near it.
