@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+import instruments
 from analysis import WaveResult
 from bulletins import jobs
 from console import audit
@@ -18,6 +19,12 @@ from survey.models import Job, Wave
 
 TABLE_COLUMNS = ("unit", "name_zh", "name", "estimate", "ci_low", "ci_high", "n", "n_eff", "target",
                  "verdict_zh", "published", "caution")
+
+
+def construct_names() -> dict[str, str]:
+    """Construct code → its Chinese name, from the instruments."""
+    return {c.code: c.label.zh_CN for inst in instruments.load_all().values()
+            for c in inst.constructs}
 
 
 def _records(result: WaveResult, name: str, columns=TABLE_COLUMNS) -> list[dict]:
@@ -38,8 +45,12 @@ def results(wave_id: int):
     result = WaveResult.from_json(row.result_json) if row else None
     tables = {name: _records(result, name) for name in
               ("district", "categories", "sectors", "enterprises")} if result else {}
-    priorities = _records(result, "priorities", ("sector", "construct", "importance",
-                                                 "performance", "quadrant_zh")) if result else []
+    priorities = [p for p in _records(result, "priorities", (
+        "level", "sector", "construct", "importance", "performance", "quadrant_zh"))
+        if p.get("level", "construct") == "construct"] if result else []
+    names = construct_names()
+    for p in priorities:
+        p["construct"] = names.get(p["construct"], p["construct"])
     diagnostics = _records(result, "diagnostics", (
         "pool", "construct", "items", "alpha", "rho_dg", "ave", "r2", "weak_items",
         "iterations", "converged", "equal_weight_fallback")) if result else []

@@ -57,6 +57,10 @@ def test_compute_job_runs_in_a_separate_process(demo_app, demo):
     html = client.get(url).get_data(as_text=True)
     assert "与目标无显著差异" in html or "达标" in html or "未达标" in html
     assert html.count("<svg") >= 4  # sector chart and 四分图 for each of the two categories
+    start = html.index("<th>驱动因素</th>")
+    table = html[start:html.index("</table>", start)]
+    assert "感知质量" in table and "<td>quality</td>" not in table
+    assert any(q in table for q in ("修补区", "优势区", "机会区", "维持区"))
 
 
 def test_publishing_an_open_wave_is_refused(demo_app, demo):
