@@ -7,7 +7,7 @@ import io
 import zipfile
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select
 from console import audit, posters
 from console.access import ADMIN, BUREAU, allow
 from console.blueprint import bp
-from survey.db import get_session
+from survey.db import get_or_404, get_session
 from survey.links import create_link, qr_png, qr_svg, survey_url
 from survey.models import CollectionLink, Enterprise, Sector, Wave
 from survey.models import Response as Answered
@@ -23,19 +23,11 @@ from survey.models import Response as Answered
 LINK_FIELDS = ("token", "enterprise_id", "wave_id", "location", "active")
 
 
-def _wave(wave_id: int) -> Wave:
-    return get_session().get(Wave, wave_id) or abort(404)
-
-
-def _link(link_id: int) -> CollectionLink:
-    return get_session().get(CollectionLink, link_id) or abort(404)
-
-
 @bp.get("/waves/<int:wave_id>/links")
 @allow(*BUREAU)
 def links(wave_id: int):
     """The wave's links by enterprise, with their locations and response counts."""
-    wave = _wave(wave_id)
+    wave = get_or_404(Wave, wave_id)
     rows = get_session().execute(
         select(CollectionLink, Enterprise.name, func.count(Answered.id))
         .join(Enterprise, CollectionLink.enterprise_id == Enterprise.id)
@@ -57,7 +49,7 @@ def links(wave_id: int):
 def add_link(wave_id: int):
     """Create a link for an enterprise and location (audited)."""
     session = get_session()
-    wave = _wave(wave_id)
+    wave = get_or_404(Wave, wave_id)
     enterprise_id = request.form.get("enterprise_id", "")
     enterprise = session.get(Enterprise, int(enterprise_id)) if enterprise_id.isdigit() else None
     location = request.form.get("location", "").strip()
@@ -77,7 +69,7 @@ def add_link(wave_id: int):
 def retire_link(link_id: int):
     """Deactivate a link: its QR code then leads to the 'unknown link' page (audited)."""
     session = get_session()
-    link = _link(link_id)
+    link = get_or_404(CollectionLink, link_id)
     before = audit.snapshot(link, LINK_FIELDS)
     link.active = False
     audit.record(session, current_user, "retire", "link", link.id, before,
@@ -90,7 +82,7 @@ def retire_link(link_id: int):
 @allow(*BUREAU)
 def link_qr(link_id: int, kind: str):
     """The link's QR code as SVG or PNG, for download."""
-    link = _link(link_id)
+    link = get_or_404(CollectionLink, link_id)
     url = survey_url(link.token)
     body, mime = (qr_svg(url), "image/svg+xml") if kind == "svg" else (qr_png(url), "image/png")
     return _download(body, mime, f"qr-{link.id}.{kind}")
@@ -100,7 +92,7 @@ def link_qr(link_id: int, kind: str):
 @allow(*BUREAU)
 def link_poster(link_id: int):
     """A printable A5 poster for the link."""
-    link = _link(link_id)
+    link = get_or_404(CollectionLink, link_id)
     pdf = posters.posters_pdf([posters.poster_of(link, link.enterprise)])
     return _download(pdf, "application/pdf", f"poster-{link.id}.pdf")
 
@@ -109,7 +101,7 @@ def link_poster(link_id: int):
 @allow(*BUREAU)
 def wave_posters(wave_id: int):
     """A ZIP with one poster PDF per active link of the wave."""
-    wave = _wave(wave_id)
+    wave = get_or_404(Wave, wave_id)
     rows = get_session().execute(
         select(CollectionLink, Enterprise)
         .join(Enterprise, CollectionLink.enterprise_id == Enterprise.id)
@@ -134,7 +126,7 @@ def _download(body: bytes, mime: str, filename: str) -> Response:
 @allow(*BUREAU)
 def monitor(wave_id: int):
     """Responses per sector and enterprise: today, in total, and quarantined."""
-    wave = _wave(wave_id)
+    wave = get_or_404(Wave, wave_id)
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     start = dt.datetime.combine(dt.datetime.now(tz).date(), dt.time(), tz).astimezone(dt.UTC)
     today = func.sum(case((Answered.submitted_at >= start, 1), else_=0))

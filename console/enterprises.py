@@ -10,7 +10,7 @@ import secrets
 import time
 from pathlib import Path, PurePath
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -26,7 +26,7 @@ from console import audit, imports
 from console.access import ADMIN, BUREAU, allow
 from console.blueprint import bp
 from survey import uscc
-from survey.db import get_session
+from survey.db import get_or_404, get_session
 from survey.models import Enterprise, Sector
 
 PER_PAGE = 50
@@ -214,7 +214,7 @@ def new_enterprise():
 def edit_enterprise(enterprise_id: int):
     """Edit an enterprise's details (audited with before and after)."""
     session = get_session()
-    enterprise = session.get(Enterprise, enterprise_id) or abort(404)
+    enterprise = get_or_404(Enterprise, enterprise_id)
     form = _form(session, obj=enterprise)
     if form.validate_on_submit() and _unique(session, form, enterprise.id):
         before = audit.snapshot(enterprise, FIELDS)

@@ -8,13 +8,13 @@ import tempfile
 
 import pandas as pd
 import pyreadstat
-from flask import Response, abort
+from flask import Response
 
 import instruments
 from console.access import BUREAU, allow
 from console.blueprint import bp
 from survey import frames
-from survey.db import get_session
+from survey.db import get_or_404, get_session
 from survey.models import Wave
 
 # A spreadsheet would run these as formulas (CSV/formula injection): prefix with a quote.
@@ -123,7 +123,7 @@ WRITERS = {"csv": (to_csv, "text/csv"),
 def export_responses(wave_id: int, kind: str):
     """Download the wave's responses (microdata) as CSV, XLSX or SPSS."""
     session = get_session()
-    wave = session.get(Wave, wave_id) or abort(404)
+    wave = get_or_404(Wave, wave_id)
     write, mime = WRITERS[kind]
     response = Response(write(microdata(session, wave)), mimetype=mime)
     response.headers["Content-Disposition"] = f'attachment; filename="responses-{wave.code}.{kind}"'

@@ -13,7 +13,7 @@ import instruments
 from console import audit
 from console.access import ADMIN, BUREAU, allow
 from console.blueprint import bp
-from survey.db import get_session
+from survey.db import get_or_404, get_session
 from survey.i18n import current_locale
 from survey.models import Sector, Wave
 from survey.targets import Target
@@ -54,7 +54,7 @@ def instrument_preview(code: str, version: int):
 def pin_instrument(wave_id: int):
     """Pin an instrument version for a draft wave (audited)."""
     session = get_session()
-    wave = session.get(Wave, wave_id) or abort(404)
+    wave = get_or_404(Wave, wave_id)
     code, version = request.form.get("code", ""), request.form.get("version", "")
     try:
         instrument = instruments.get(code, int(version))

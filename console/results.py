@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -14,7 +14,7 @@ from console import audit
 from console.access import BUREAU, allow
 from console.blueprint import bp
 from survey.compute import latest_result
-from survey.db import get_session
+from survey.db import get_or_404, get_session
 from survey.models import Job, Wave
 
 TABLE_COLUMNS = ("unit", "name_zh", "name", "estimate", "ci_low", "ci_high", "n", "n_eff", "target",
@@ -40,7 +40,7 @@ def _records(result: WaveResult, name: str, columns=TABLE_COLUMNS) -> list[dict]
 def results(wave_id: int):
     """The wave's latest computed result: district, categories, sectors, enterprises."""
     session = get_session()
-    wave = session.get(Wave, wave_id) or abort(404)
+    wave = get_or_404(Wave, wave_id)
     row = latest_result(session, wave)
     result = WaveResult.from_json(row.result_json) if row else None
     tables = {name: _records(result, name) for name in
@@ -64,7 +64,7 @@ def results(wave_id: int):
 def start_job(wave_id: int, kind: str):
     """Start computing the wave or publishing its bulletin in the background (audited)."""
     session = get_session()
-    wave = session.get(Wave, wave_id) or abort(404)
+    wave = get_or_404(Wave, wave_id)
     if kind == "publish" and wave.status not in ("closed", "published"):
         flash(_("Close the wave before publishing its bulletin."), "error")
         return redirect(url_for("console.results", wave_id=wave.id), code=303)
@@ -81,5 +81,5 @@ def start_job(wave_id: int, kind: str):
 @allow(*BUREAU)
 def job(job_id: int):
     """A background job's progress (the page refreshes itself while it runs)."""
-    found = get_session().get(Job, job_id) or abort(404)
+    found = get_or_404(Job, job_id)
     return render_template("console/job.html", job=found, stale=jobs.is_stale(found))

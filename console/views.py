@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from console import audit
 from console.access import ADMIN, BUREAU, allow
 from console.blueprint import bp
 from console.forms import CategoryForm, SectorForm
-from survey.db import get_session
+from survey.db import get_or_404, get_session
 from survey.models import AuditEntry, Category, Enterprise, Response, Sector, Wave
 
 CATEGORY_FIELDS = ("target", "target_source", "weight", "weight_source")
@@ -47,7 +47,7 @@ def categories():
 def edit_category(category_id: int):
     """Edit a category's target and weight (audited)."""
     session = get_session()
-    category = session.get(Category, category_id) or abort(404)
+    category = get_or_404(Category, category_id)
     form = CategoryForm(obj=category)
     if form.validate_on_submit():
         before = audit.snapshot(category, CATEGORY_FIELDS)
@@ -65,7 +65,7 @@ def edit_category(category_id: int):
 def edit_sector(sector_id: int):
     """Edit a sector's aggregation weight, its source and its instrument (audited)."""
     session = get_session()
-    sector = session.get(Sector, sector_id) or abort(404)
+    sector = get_or_404(Sector, sector_id)
     form = SectorForm(obj=sector)
     if form.validate_on_submit():
         code = form.instrument_code.data.strip()

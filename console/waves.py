@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,7 +17,7 @@ from analysis import Settings
 from console import audit
 from console.access import ADMIN, BUREAU, allow
 from console.blueprint import bp
-from survey.db import get_session
+from survey.db import get_or_404, get_session
 from survey.models import Wave
 
 WAVE_FIELDS = ("code", "opens_on", "closes_on", "status")
@@ -92,10 +92,6 @@ class SettingsForm(FlaskForm):
                                         "totals or shares by level.", s=sector))
 
 
-def _wave(wave_id: int) -> Wave:
-    return get_session().get(Wave, wave_id) or abort(404)
-
-
 @bp.get("/waves")
 @allow(*BUREAU)
 def waves():
@@ -131,7 +127,7 @@ def new_wave():
 def change_wave_status(wave_id: int, action: str):
     """Open a draft wave or close an open one (audited)."""
     session = get_session()
-    wave = _wave(wave_id)
+    wave = get_or_404(Wave, wave_id)
     if wave.status not in TRANSITIONS[action]:
         flash(_("Wave %(code)s is %(status)s and cannot be changed that way.",
                 code=wave.code, status=wave.status), "error")
@@ -149,7 +145,7 @@ def change_wave_status(wave_id: int, action: str):
 def wave_settings(wave_id: int):
     """Edit a wave's analysis settings and raking margins (audited)."""
     session = get_session()
-    wave = _wave(wave_id)
+    wave = get_or_404(Wave, wave_id)
     form = SettingsForm(data={
         "analysis_settings": json.dumps(wave.analysis_settings or {}, ensure_ascii=False, indent=1),
         "margins": json.dumps(wave.margins or {}, ensure_ascii=False, indent=1),

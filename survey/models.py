@@ -128,10 +128,6 @@ class Wave(Base):
         CheckConstraint("opens_on <= closes_on", name="dates_ordered"),
     )
 
-    def accepts_responses(self, today: dt.date) -> bool:
-        """True while the wave is open and `today` lies within its dates."""
-        return wave_accepts(self.status, self.opens_on, self.closes_on, today)
-
 
 def wave_accepts(status: str, opens_on: dt.date, closes_on: dt.date, today: dt.date) -> bool:
     """A wave takes responses while its status is open and `today` lies within its dates."""

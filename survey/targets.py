@@ -69,7 +69,9 @@ def fetch_target(engine: Engine, token: str) -> Target | None:
     """
     sql, order = compiled(engine, TARGET_QUERY)
     params = parameters(order, {"token": token})
-    readers = _READERS.setdefault(engine, queue.SimpleQueue())
+    readers = _READERS.get(engine)
+    if readers is None:
+        readers = _READERS.setdefault(engine, queue.SimpleQueue())
     try:
         connection = readers.get_nowait()
     except queue.Empty:

@@ -19,7 +19,7 @@ from app import create_app
 from survey import db as survey_db
 from survey.demo import load as load_demo
 from survey.links import create_link
-from survey.models import Base, Category, CollectionLink, Enterprise, Sector, Wave
+from survey.models import Base, Category, Enterprise, Sector, Wave
 from survey.uscc import make_code
 
 PG_URL = os.environ.get("MANYI_TEST_DATABASE_URL", "")
@@ -201,7 +201,3 @@ def csrf_and_key(html: str) -> dict[str, str]:
         assert m, f"{name} not found in page"
         fields[name] = m.group(1)
     return fields
-
-
-def link_count(db_session) -> int:
-    return db_session.query(CollectionLink).count()
