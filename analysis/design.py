@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from analysis import calibration as cal_mod
+from analysis import small_sample as small
 from analysis.calibration import Calibration
 from analysis.coding import codes, compact, require_codes
 
@@ -120,6 +121,8 @@ def domain_composites(
     weight: np.ndarray | None = None,
     psu_totals: bool = False,
     n_domains: int | None = None,
+    small_sample: bool = False,
+    small_sample_seed: int = 0,
 ) -> pd.DataFrame:
     """Estimates, linearised SEs and CIs of fixed-weight domain-mean composites.
 
@@ -132,7 +135,11 @@ def domain_composites(
     overrides the design's weights for this call. With ``psu_totals`` the
     (PSUs x units) array of linearised PSU totals is attached as
     ``out.attrs["psu_totals"]`` (for between-wave covariances). ``n_domains``
-    defaults to the largest domain code plus one.
+    defaults to the largest domain code plus one. With ``small_sample`` the variance and
+    the variance of units whose domains each lie in one stratum gets the bias-reduced
+    linearisation of :mod:`analysis.small_sample`, single-domain units get the simulated
+    critical value's degrees of freedom (seeded by ``small_sample_seed``) and the
+    design's count of PSUs minus strata moves to ``df_design``.
     """
     y = np.asarray(y, dtype=float)
     w = design.weight if weight is None else np.asarray(weight, dtype=float)
@@ -207,6 +214,18 @@ def domain_composites(
         per_h = sum_t2 - np.where(design.n_h[:, None] > 0, sum_t**2 / design.n_h[:, None], 0)
     var = np.maximum(design.lam @ per_h, 0.0)
     psus, strata = _psus_and_strata(design, coef, identity, cell_c, cell_d, h_cell, n_dom)
+    df = (psus - strata).astype(float)
+    k = None
+    if small_sample:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = sw / big_n[cell_d]
+        parts_ss = small.domain_parts(share, cell_d, h_cell, design.n_h, n_dom)
+        k = small.unit_factors(coef, parts_ss)
+        var = var * k
+        single = _single_domain(coef, parts_ss["ok"].to_numpy(bool))
+        df_design = df
+        df = small.effective_df(pd.DataFrame({"p": share, "d": cell_d}), single, df, level,
+                                small_sample_seed)
     n = np.bincount(cell_d, weights=cnt, minlength=n_dom)
     w2 = np.bincount(cell_d, weights=sw2, minlength=n_dom)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -215,7 +234,7 @@ def domain_composites(
     out = pd.DataFrame({
         "estimate": estimate,
         "se": np.sqrt(var),
-        "df": (psus - strata).astype(float),
+        "df": df,
         "n": (abs(coef) > 0).astype(float) @ n,
         "n_eff": n_eff,
     })
@@ -223,9 +242,22 @@ def domain_composites(
     lo, hi = t_interval(out["estimate"], out["se"], out["df"], level)
     out["ci_low"], out["ci_high"] = lo, hi
     out = out[ESTIMATE_COLUMNS]
+    if small_sample:
+        out["df_design"] = df_design
     if psu_totals:
-        out.attrs["psu_totals"] = cal_mod.psu_totals(design, parts, w, b_unit, coef, a_cell,
-                                              cell_c, cell_d)
+        totals = cal_mod.psu_totals(design, parts, w, b_unit, coef, a_cell, cell_c, cell_d)
+        out.attrs["psu_totals"] = totals if k is None else totals * np.sqrt(k)[None, :]
+    return out
+
+
+def _single_domain(coef, ok: np.ndarray) -> np.ndarray:
+    """The one correctable domain of each unit, or -1 for composites and others."""
+    c = sparse.csr_array(coef)
+    nnz = np.diff(c.indptr)
+    out = np.full(c.shape[0], -1, np.int64)
+    one = nnz == 1
+    first = c.indices[c.indptr[:-1][one]]
+    out[one] = np.where(ok[first], first, -1)
     return out
 
 

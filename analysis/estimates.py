@@ -81,6 +81,8 @@ class UnitEstimates:
             if "psu_totals" in agg.attrs:
                 psu_parts.append(self._psu_rows(agg.attrs["psu_totals"], labels, construct))
         out = pd.concat(parts, ignore_index=True)
+        if "df_design" in out.columns:
+            out["df_design"] = out["df_design"].fillna(out["df"])
         for col in ("estimate", "ci_low", "ci_high"):
             out[col] = out[col].clip(0.0, 100.0)
         if psu_parts:
@@ -97,7 +99,10 @@ class UnitEstimates:
         out = dsg.domain_composites(self.agg_design, y, self.sec_code, coef,
                                     level=self.settings.ci_level, weight=w_star,
                                     n_domains=len(self.sector_codes),
-                                    psu_totals=self.settings.design == "sample")
+                                    psu_totals=self.settings.design == "sample",
+                                    small_sample=(self.settings.design == "sample"
+                                                  and self.settings.small_sample),
+                                    small_sample_seed=self.settings.seed)
         out.insert(0, "unit", [u for _, u in labels])
         out.insert(0, "level", [lv for lv, _ in labels])
         return out, labels

@@ -32,6 +32,8 @@ _TEXT = {
         "aggregate": "大类指数为各行业指数按配置权重（如增加值占比）加权合成，全区指数同理；"
                      "无数据的单位予以剔除并披露，不计为0。",
         "sample": "标准误采用泰勒线性化方法，将企业视为所属行业（层）内抽取的初级抽样单位；",
+        "small": "企业权重不等时，行业方差按偏差缩减线性化（Bell–McCaffrey）作小样本校正，"
+                 "临界值取工作模型下学生化统计量的模拟分位数（以等价t分布自由度报告）；",
         "census": "标准误采用泰勒线性化方法，将企业视为普查（各企业为一层，受访者为抽样单位）；",
         "ci": "经校准的权重使用校准残差（Deville–Särndal）。置信区间为{ci:.0%}水平，"
               "按设计自由度取t分位数，并截取在[0, 100]内。",
@@ -82,6 +84,10 @@ _TEXT = {
                      "without data are excluded and disclosed, never counted as 0.",
         "sample": "Standard errors use Taylor linearisation with enterprises as primary sampling "
                   "units within sector strata; ",
+        "small": "with unequal enterprise weights a sector's variance gets the bias-reduced "
+                 "linearisation small-sample correction (Bell-McCaffrey) and its critical value "
+                 "is the simulated quantile of the studentised statistic under the working "
+                 "model (reported as the equivalent t degrees of freedom); ",
         "census": "Standard errors use Taylor linearisation with enterprises as a census "
                   "(each enterprise a stratum of respondents); ",
         "ci": "calibrated weights use the calibration residuals (Deville-Saerndal). Confidence "
@@ -135,7 +141,8 @@ def methodology_text(settings: Settings, lang: str = "zh_CN") -> str:
         weights,
         t["score"].format(share=_share(s.min_answered_share, lang)),
         _raking(t, s), t[s.aggregation], t["aggregate"],
-        t[s.design] + t["ci"].format(ci=s.ci_level),
+        t[s.design] + (t["small"] if s.design == "sample" and s.small_sample else "")
+        + t["ci"].format(ci=s.ci_level),
         t["verdict"].format(vl=s.verdict_level),
         t["publication"].format(neff=s.min_n_eff, df=s.min_df, hw=s.caution_half_width),
         t["ranking"], t["quadrant"].format(split=_SPLIT[lang][s.quadrant_split]),

@@ -26,6 +26,19 @@ class WaveResult:
     unit), ``item_weights``, ``items`` (0-100 item means, extra items too),
     ``paths``, ``diagnostics``, ``priorities``,
     ``weighting``, ``excluded`` and ``psu_totals`` (for between-wave change).
+
+    Tables are reachable as attributes, and the JSON form round-trips exactly:
+
+    >>> r = WaveResult({"sectors": pd.DataFrame({"unit": ["retail"], "estimate": [81.25],
+    ...                                          "se": [float("nan")]})},
+    ...                settings={"design": "sample"})
+    >>> r.sectors.loc[0, "estimate"]
+    np.float64(81.25)
+    >>> back = WaveResult.from_json(r.to_json())
+    >>> back.sectors.equals(r.sectors), back.settings
+    (True, {'design': 'sample'})
+    >>> "NaN" not in r.to_json() and "null" in r.to_json()  # NaN stored as null
+    True
     """
 
     tables: dict[str, pd.DataFrame]

@@ -30,6 +30,9 @@ class Settings:
     ahp_matrices: dict = field(default_factory=dict)  # construct -> pairwise matrix
     frozen_weights: dict = field(default_factory=dict)  # pool code -> {item: weight}
     design: str = "sample"
+    # Bias-reduced linearisation and Satterthwaite df for the few enterprise PSUs of a
+    # sector (analysis.small_sample); only used with design="sample".
+    small_sample: bool = True
     aggregation: str = "enterprise_weights"
     raking: bool = True
     trim_bounds: tuple | None = (0.3, 3.0)

@@ -134,6 +134,61 @@ def add_bootstrap(tables, boot, report):
         tables[name] = tables[name].merge(b, on="unit", how="left")
 
 
+def attach_aggregation(tables, responses, enterprises, sectors, categories, shares):
+    """Add each unit's aggregation weights and intake counts to the headline tables.
+
+    ``weight`` is the configured weight (enterprise customer volume or revenue, sector
+    value-added share, category weight) and ``weight_share`` the share actually used:
+    normalised over the units *with data* in the parent (enterprises within their sector,
+    sectors within their category, categories in the district). ``received`` counts the
+    responses given to the computation and ``quarantined`` those set aside by the quality
+    checks (included or not, as the settings say); ``n`` stays the count analysed.
+    """
+    r = responses
+    quarantined = (r["quarantined"].fillna(False).astype(bool) if "quarantined" in r.columns
+                   else pd.Series(False, index=r.index))
+    sector_of = enterprises.set_index("enterprise_id")["sector"]
+    r_sector = r["sector"] if "sector" in r.columns else sector_of.reindex(r["enterprise_id"])
+    category_of = sectors.set_index("sector")["category"]
+    counts = {
+        "enterprise": _intake(r["enterprise_id"], quarantined),
+        "sector": _intake(pd.Series(np.asarray(r_sector), index=r.index), quarantined),
+    }
+    counts["category"] = counts["sector"].groupby(category_of.reindex(
+        counts["sector"].index).to_numpy()).sum()
+    ent = tables["enterprises"]
+    if shares is not None:
+        ent["weight"] = enterprises.set_index("enterprise_id")["weight"].reindex(
+            ent["unit"]).to_numpy(float)
+        ent["weight_share"] = shares.reindex(ent["unit"]).to_numpy(float)
+    sec = tables["sectors"]
+    sec["category"] = category_of.reindex(sec["unit"]).to_numpy()
+    sec["weight"] = sectors.set_index("sector")["weight"].reindex(sec["unit"]).to_numpy(float)
+    sec["weight_share"] = sec["weight"] / sec.groupby("category")["weight"].transform("sum")
+    cat = tables["categories"]
+    cat["weight"] = categories.set_index("category")["weight"].reindex(
+        cat["unit"]).to_numpy(float)
+    cat["weight_share"] = cat["weight"] / cat["weight"].sum()
+    for name, level in (("enterprises", "enterprise"), ("sectors", "sector"),
+                        ("categories", "category")):
+        t, c = tables[name], counts[level]
+        for col in ("received", "quarantined"):
+            t[col] = c[col].reindex(t["unit"]).fillna(0).to_numpy(int)
+    for col in ("received", "quarantined"):
+        tables["district"][col] = int(counts["sector"][col].sum())
+
+
+def _intake(unit: pd.Series, quarantined: pd.Series) -> pd.DataFrame:
+    """Responses received and quarantined per unit."""
+    code, levels = pd.factorize(unit)
+    ok = code >= 0
+    return pd.DataFrame({
+        "received": np.bincount(code[ok], minlength=len(levels)),
+        "quarantined": np.bincount(code[ok], weights=quarantined.to_numpy(float)[ok],
+                                   minlength=len(levels)).astype(int),
+    }, index=pd.Index(levels, dtype=object))
+
+
 def excluded(indices, enterprises, sectors, categories, r):
     """Units with no data for the headline index: excluded and disclosed."""
     head = indices[indices["construct"] == HEADLINE]

@@ -95,7 +95,8 @@ def publication_flags(
     """Insufficient-sample and caution flags.
 
     A unit is ``insufficient`` when ``n_eff < min_n_eff`` or ``df < min_df``
-    (shown as such, never ranked); ``caution`` when the CI half-width
+    (``df_design``, the count of PSUs minus strata, when the table has it; shown as such,
+    never ranked); ``caution`` when the CI half-width
     ``(ci_high - ci_low) / 2`` exceeds ``caution_half_width`` points.
 
     Examples
@@ -106,7 +107,7 @@ def publication_flags(
     {'insufficient': [False, True], 'caution': [True, False], 'published': [True, False]}
     """
     n_eff = table["n_eff"].to_numpy(float)
-    df = table["df"].to_numpy(float)
+    df = table["df_design" if "df_design" in table.columns else "df"].to_numpy(float)
     insufficient = ~(n_eff >= min_n_eff) | ~(df >= min_df)
     half = (table["ci_high"].to_numpy(float) - table["ci_low"].to_numpy(float)) / 2
     caution = ~insufficient & (half > caution_half_width)

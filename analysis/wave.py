@@ -22,7 +22,14 @@ from analysis.item_weights import (
 from analysis.respondent_weights import enterprise_shares, wave_weights
 from analysis.result import WaveResult, provenance
 from analysis.settings import Settings
-from analysis.tables import add_bootstrap, excluded, headline_tables, item_means, priorities
+from analysis.tables import (
+    add_bootstrap,
+    attach_aggregation,
+    excluded,
+    headline_tables,
+    item_means,
+    priorities,
+)
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,8 @@ def compute_wave(
     tables["priorities"] = priorities(fits, models, r, scores, est, settings)
     tables["items"] = item_means(fits, r, est)
     tables["excluded"] = excluded(indices, enterprises, sectors, categories, r)
+    intake = responses if wave is None else responses[responses["wave"] == wave]
+    attach_aggregation(tables, intake, enterprises, sectors, categories, shares)
     tables["psu_totals"] = est.psu_table
     if settings.bootstrap:
         add_bootstrap(tables, *bootstrap_indices(fits, est, plans, settings))

@@ -140,7 +140,8 @@ def test_sector_estimates_and_joint_change_match_r_survey(tmp_path):
     rscript = shutil.which("Rscript")
     if rscript is None:
         pytest.skip("Rscript not installed (apt-get install r-base-core r-cran-survey)")
-    settings = Settings(raking=False, aggregation="pooled")
+    # R's survey has no small-sample correction (checked in test_analysis_small_sample)
+    settings = Settings(raking=False, aggregation="pooled", small_sample=False)
     waves = [demo_frames(seed=11, n_sectors=3, n_enterprises=18, per_enterprise=30,
                          response_seed=k) for k in (1, 2)]
     results = [compute_wave(*f, settings=settings) for f in waves]
@@ -228,8 +229,8 @@ def test_raked_sector_estimates_match_r_calibrate(tmp_path):
         r[col] = r[col].where(r[col] != "undisclosed", first)  # R cannot rake in proportion
     frames[0] = r
     margins = demo_margins(frames[2], seed=15)
-    res = compute_wave(*frames, settings=Settings(aggregation="pooled", trim_bounds=None),
-                       margins=margins)
+    res = compute_wave(*frames, settings=Settings(aggregation="pooled", trim_bounds=None,
+                                                  small_sample=False), margins=margins)
     scores = _satisfaction_scores(r, res)
     n_s = r["sector"].value_counts()
     data = pd.DataFrame({"sector": r["sector"], "enterprise_id": r["enterprise_id"],
