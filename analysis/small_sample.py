@@ -34,6 +34,8 @@ of domain ``d``.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from scipy import optimize, sparse, stats
@@ -64,17 +66,26 @@ def domain_parts(share: np.ndarray, domain: np.ndarray, stratum: np.ndarray,
     corrected (``ok``) only when all its PSUs lie in one stratum with at least two PSUs,
     as sectors do in the sample design.
     """
-    frame = pd.DataFrame({"p": share, "d": domain, "h": stratum})
-    out = pd.DataFrame({"S": np.nan, "a": np.nan, "ok": False},
-                       index=pd.RangeIndex(n_domains))
-    for d, cells in frame.groupby("d", sort=False):
-        strata = cells["h"].unique()
-        m = n_h[strata[0]]
-        if len(strata) != 1 or m < 2:
-            continue
-        s2, tr_a = share_moments(cells["p"].to_numpy() / cells["p"].sum())
-        out.loc[d, ["S", "a", "ok"]] = [s2, m / (m - 1) * tr_a, True]
-    return out
+    share, domain = np.asarray(share, float), np.asarray(domain, np.int64)
+    stratum = np.asarray(stratum, np.int64)
+
+    def per_domain(v):
+        return np.bincount(domain, weights=v, minlength=n_domains)
+
+    total = per_domain(share)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = share / total[domain]
+        s2, s3 = per_domain(p * p), per_domain(p ** 3)
+        h_lo = np.full(n_domains, np.iinfo(np.int64).max)
+        h_hi = np.full(n_domains, -1)
+        np.minimum.at(h_lo, domain, stratum)
+        np.maximum.at(h_hi, domain, stratum)
+        m = np.where(h_hi >= 0, n_h[np.clip(h_hi, 0, len(n_h) - 1)], 0.0)
+        ok = (h_hi >= 0) & (h_lo == h_hi) & (m >= 2) & (total > 0)
+        lam = np.where(ok, m / np.maximum(m - 1, 1), np.nan)
+        a = lam * (s2 - 2 * s3 + s2 * s2)
+    return pd.DataFrame({"S": np.where(ok, s2, np.nan), "a": np.where(ok, a, np.nan),
+                         "ok": ok})
 
 
 def unit_factors(coef: sparse.csr_array, parts: pd.DataFrame) -> np.ndarray:
@@ -120,6 +131,7 @@ def _simulate(p: np.ndarray, level: float, draws: int, seed: int) -> float:
     return float(np.quantile(t[np.isfinite(t)], level))
 
 
+@functools.lru_cache(maxsize=4096)
 def df_of_quantile(q: float, level: float, cap: float) -> float:
     """Degrees of freedom ``nu`` (1 <= nu <= cap) with ``t_{nu, (1+level)/2} = q``."""
     tail = (1 + level) / 2
