@@ -49,9 +49,9 @@ def appeal(response_id: int):
                     hi=REASON_MAX), "error")
         else:
             return _file(response, reason)
+    status = 200 if request.method == "GET" else 409 if pending is not None else 400
     return render_template("portal/appeal.html", response=response, pending=pending,
-                           text=mask(response.comment), reason=reason, limit=REASON_MAX), (
-        400 if request.method == "POST" else 200)
+                           text=mask(response.comment), reason=reason, limit=REASON_MAX), status
 
 
 def _file(response: Response, reason: str):

@@ -29,9 +29,12 @@ def dashboard():
     own = waves.own_waves(session)
     wave = waves.pick(session, own, request.args.get("wave"))
     context = {"enterprise": enterprise, "waves": own, "wave": wave, "data": None,
-               "topic_names": topics.TOPICS}
+               "topic_names": topics.TOPICS, "topics": None, "comment_count": 0}
     if wave is not None:
         context["data"] = wave_dashboard(session, enterprise, wave, own)
+        if comments.comments_visible(session, wave):
+            rows = comments.comment_rows(session, wave, enterprise.sector.code)
+            context["topics"], context["comment_count"] = comments.topic_counts(rows), len(rows)
     return render_template("portal/dashboard.html", **context)
 
 
@@ -51,10 +54,6 @@ def wave_dashboard(session, enterprise: Enterprise, wave, own) -> dict | None:
     history_rows = _history(session, own, wave)
     data["trend"] = results.trend([(w.code, results.parsed(r.result_json))
                                    for w, r in history_rows], enterprise.id)
-    visible = comments.comments_visible(session, wave)
-    rows = comments.comment_rows(session, wave, sector) if visible else []
-    data["topics"] = comments.topic_counts(rows) if visible else None
-    data["comment_count"] = len(rows)
     if head is None or not head["published"]:
         data.update(profile=[], items=[], fix_first=[], charts={})
         return data

@@ -89,3 +89,12 @@ def two_tenants(make_link, make_response, make_enterprise_user, db_session):
                                    complaint=(k == 0)) for k in range(6)]
         out.append(Tenant(link, responses, make_enterprise_user(link)))
     return out
+
+
+def fresh(session) -> None:
+    """End the session's read snapshot and forget loaded rows, to see the app's commits.
+
+    (Not rollback: it would expire the rows and reload them at once in an old snapshot.)
+    """
+    session.commit()
+    session.expire_all()

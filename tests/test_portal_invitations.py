@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from survey.models import AuditEntry, User
 from survey.portal_models import Invitation
-from tests.portal_support import csrf
+from tests.portal_support import csrf, fresh
 from tests.test_console import login, make_user  # noqa: F401
 
 NEW_PASSWORD = "portal-pass-2026"
@@ -41,7 +41,7 @@ def test_admin_invites_and_the_user_activates(client, make_link, make_user,  # n
     client.post("/console/logout", data={"csrf_token": csrf(client, "/console/")})
     reply = activate(client, path)
     assert reply.status_code == 302 and reply.headers["Location"].endswith("/portal/")
-    db_session.rollback()  # end the read snapshot taken above
+    fresh(db_session)
     user = db_session.scalar(select(User).where(User.email == "boss@shop.test"))
     assert user.role == "enterprise" and user.enterprise_id == link.enterprise_id
     assert client.get("/portal/").status_code == 200
@@ -74,7 +74,7 @@ def test_an_expired_link_gives_a_clear_message(app, client, make_link, make_user
     path = invite(client, link.enterprise_id)
     client.post("/console/logout", data={"csrf_token": csrf(client, "/console/")})
     stored = db_session.scalar(select(Invitation))
-    db_session.rollback()
+    fresh(db_session)
     expires = stored.expires_at.replace(tzinfo=dt.UTC)
     assert expires - dt.datetime.now(dt.UTC) > dt.timedelta(hours=71)
     app.config["CLOCK_NOW"] = (expires + dt.timedelta(seconds=1)).isoformat()
