@@ -17,6 +17,7 @@ from portal import (  # noqa: F401  (each module registers its routes)
 )
 from portal.blueprint import bp
 from portal.cli import invite_command
+from portal.clock import local_time
 
 access.install(bp)
 
@@ -25,3 +26,4 @@ def init_app(app: Flask) -> None:
     """Register the portal blueprint and its CLI."""
     app.register_blueprint(bp)
     app.cli.add_command(invite_command)
+    app.add_template_filter(local_time, "local")

@@ -33,3 +33,10 @@ def aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC timestamp written in the district's time zone (template filter `local`)."""
+    if value is None:
+        return ""
+    return aware(value).astimezone(local_zone()).strftime(fmt)

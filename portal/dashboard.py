@@ -122,7 +122,7 @@ def _draw(data: dict, names: dict, category) -> dict:
     quad = data["quadrant"]
     if quad["points"]:
         out["quadrant"] = charts.quadrant_chart(quad["points"], quad["importance_cut"],
-                                                quad["performance_cut"], "本单位改进优先级四分图")
+                                                quad["performance_cut"], "本单位")
     if len([p for p in data["trend"] if p["value"] is not None]) >= 1:
         out["trend"] = charts.trend_chart(data["trend"], "本单位", category.target)
     return {k: Markup(v) for k, v in out.items()}

@@ -98,3 +98,45 @@ def fresh(session) -> None:
     """
     session.commit()
     session.expire_all()
+
+
+@pytest.fixture(scope="session")
+def demo_portal(demo_app):
+    """The demo district with both waves computed and a user of a well-sampled enterprise.
+
+    The enterprise is the first (by id) whose 2026Q3 index is published and which has at
+    least one commented complaint in 2026Q3; returns {"email", "enterprise_id", "waves"}.
+    """
+    from sqlalchemy import func, select
+
+    from portal.results import parsed
+    from survey import db as survey_db
+    from survey.compute import compute, latest_result, store_result
+    from survey.models import Wave as WaveRow
+
+    session = survey_db.session_scope(demo_app, write=True)
+    try:
+        waves = session.scalars(select(WaveRow).order_by(WaveRow.opens_on)).all()
+        for wave in waves:
+            if latest_result(session, wave) is None:
+                store_result(session, wave, compute(session, wave))
+        session.commit()
+        q3 = next(w for w in waves if w.code == "2026Q3")
+        table = parsed(latest_result(session, q3).result_json).tables["enterprises"]
+        published = {int(u) for u in table.loc[table["published"].astype(bool), "unit"]}
+        complained = session.scalars(
+            select(Response.enterprise_id).where(
+                Response.wave_id == q3.id, Response.wants_complaint.is_(True),
+                Response.comment != "", Response.quarantined.is_(False))
+            .group_by(Response.enterprise_id).having(func.count() >= 1)
+            .order_by(Response.enterprise_id)).all()
+        enterprise_id = next(e for e in complained if e in published)
+        email = f"portal{enterprise_id}@demo.test"
+        if session.scalar(select(User).where(User.email == email)) is None:
+            session.add(User(email=email, name="门店经理", role="enterprise",
+                             enterprise_id=enterprise_id, password_hash=hash_password(PASSWORD)))
+            session.commit()
+        return {"email": email, "enterprise_id": enterprise_id,
+                "waves": {w.code: w.id for w in waves}}
+    finally:
+        session.close()
