@@ -34,16 +34,19 @@ def comments_visible(session: Session, wave: Wave) -> bool:
 
 def comment_rows(session: Session, wave: Wave, sector: str, *, rating: str = "",
                  topic: str = "", complaints_only: bool = False) -> list[dict]:
-    """The enterprise's comments in `wave`, newest first, masked and tagged, filtered."""
+    """The enterprise's comments (or complaints) in `wave`, newest first, masked, tagged."""
     rated = aliased(Answer)
     stmt = scoped(
         select(Response.id, Response.submitted_at, Response.comment, Response.wants_complaint,
                Response.quarantined, rated.value)
         .outerjoin(rated, and_(rated.response_id == Response.id, rated.item_code == RATING_ITEM))
-        .where(Response.wave_id == wave.id, Response.comment != "")
+        .where(Response.wave_id == wave.id)
         .order_by(Response.submitted_at.desc(), Response.id.desc()), Response)
+    # Complaints are listed even without a comment: the customer still asked to be answered.
     if complaints_only:
         stmt = stmt.where(Response.wants_complaint.is_(True))
+    else:
+        stmt = stmt.where(Response.comment != "")
     if rating in RATINGS:
         lo, hi = RATINGS[rating]
         stmt = stmt.where(rated.value.between(lo, hi))

@@ -117,3 +117,14 @@ def test_own_posters(client, two_tenants):  # noqa: F811
 
     names = zipfile.ZipFile(io.BytesIO(bundle.data)).namelist()
     assert names == [f"poster-{ours.link.id}.pdf"]
+
+
+def test_a_complaint_without_comment_is_listed_for_a_reply(client, two_tenants,  # noqa: F811
+                                                          make_response):  # noqa: F811
+    ours = two_tenants[0]
+    silent = make_response(ours.link, value=2, comment="", complaint=True)
+    portal_login(client, ours.user.email)
+    listing = client.get(f"/portal/complaints?wave={ours.link.wave_id}").get_data(as_text=True)
+    assert f'id="c{silent.id}"' in listing
+    assert f'id="c{silent.id}"' not in _comments(client, ours.link.wave_id)
+    assert client.get(f"/portal/complaints/{silent.id}").status_code == 200
