@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from analysis import quadrants
+from analysis.priorities import QUADRANTS
 from console.access import allow
 from portal import charts, comments, items, results, scope, topics, waves
 from portal.access import ENTERPRISE
@@ -64,10 +65,12 @@ def wave_dashboard(session, enterprise: Enterprise, wave, own) -> dict | None:
     data["fix_first"] = [p for p in quad["points"] if p["quadrant"] == "fix_first"]
     data["quadrant"] = quad
     # Charts change only with the stored results they read (and the enterprise, language).
+    # Charts change only with the stored results, the enterprise's item scores (read from
+    # its responses, which an upheld appeal changes) and the language.
     stored = [row, *(h for _w, h in history_rows)]
     key = (tuple((r.id, str(r.computed_at), r.input_sha256) for r in stored),
-           enterprise.id, locale)
-    data["charts"] = charts.cached(key, lambda: _draw(data, names, category))
+           enterprise.id, locale, tuple((i["code"], i["mean"], i["n"]) for i in data["items"]))
+    data["charts"] = charts.cached(key, lambda: _draw(data, names, category, locale))
     return data
 
 
@@ -90,10 +93,10 @@ def _items_and_quadrant(session, enterprise: Enterprise, wave, result, locale: s
     importance = results.item_importance(result, sector)
     labels = items.item_labels(enterprise.sector.instrument_code, locale, _("this business"))
     rows = []
-    for code, value in own.items():
-        if code not in sector_means:
+    for code, label in labels.items():  # in the questionnaire's order
+        value = own.get(code)
+        if value is None or code not in sector_means:
             continue
-        label = labels.get(code, code)
         rows.append({"code": code, "label": label, "mean": value["mean"], "n": value["n"],
                      "sector": sector_means.get(code),
                      "short": label if len(label) <= SHORT else label[:SHORT] + "…"})
@@ -114,15 +117,30 @@ def _items_and_quadrant(session, enterprise: Enterprise, wave, result, locale: s
     return rows, quad
 
 
-def _draw(data: dict, names: dict, category) -> dict:
+def chart_labels(locale: str) -> dict:
+    """The words drawn on the dashboard's charts, in the request's language."""
+    return {
+        "profile_x": _("Index (dot: yours, with its 95 per cent interval; line: sector mean)"),
+        "items_x": _("Score 0–100 (bar: yours; line: sector mean)"),
+        "importance": _("Importance (effect on satisfaction)"),
+        "performance": _("Score"),
+        "quadrants": {key: zh if locale == "zh_CN" else en
+                      for key, zh, en in QUADRANTS.values()},
+        "index": _("Satisfaction index"), "series": _("This business"),
+        "target": _("Target"),
+    }
+
+
+def _draw(data: dict, names: dict, category, locale: str) -> dict:
+    labels = chart_labels(locale)
     out = {"profile": charts.profile_chart(
-        [r for r in data["profile"] if r["construct"] != "complaint"], names)}
+        [r for r in data["profile"] if r["construct"] != "complaint"], names, labels)}
     if data["items"]:
-        out["items"] = charts.items_chart(data["items"])
+        out["items"] = charts.items_chart(data["items"], labels)
     quad = data["quadrant"]
     if quad["points"]:
         out["quadrant"] = charts.quadrant_chart(quad["points"], quad["importance_cut"],
-                                                quad["performance_cut"], "本单位")
-    if len([p for p in data["trend"] if p["value"] is not None]) >= 1:
-        out["trend"] = charts.trend_chart(data["trend"], "本单位", category.target)
+                                                quad["performance_cut"], labels)
+    if any(p["value"] is not None for p in data["trend"]):
+        out["trend"] = charts.trend_chart(data["trend"], category.target, labels)
     return {k: Markup(v) for k, v in out.items()}

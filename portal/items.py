@@ -36,10 +36,14 @@ def item_means(session: Session, wave: Wave) -> dict[str, dict]:
 
 
 def item_labels(instrument_code: str, locale: str, subject: str) -> dict[str, str]:
-    """Item code → its question in the sector's instrument, with {subject} filled in."""
+    """Rating item code → its question in the sector's instrument, {subject} filled in.
+
+    Yes/no items (such as "did you complain?") are left out: as shares they are not scores,
+    and the complaint rate is shown with the construct profile.
+    """
     inst = instruments.get(instrument_code)
     return {item.code: item.label.get(locale).replace("{subject}", subject)
-            for item in inst.items}
+            for item in inst.items if item.scale.kind == "rating"}
 
 
 def construct_labels(locale: str) -> dict[str, str]:
