@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -13,6 +13,8 @@ from console.access import allow
 from portal import charts, comments, items, results, scope, topics, waves
 from portal.access import ENTERPRISE
 from portal.blueprint import bp
+from portal.clock import now
+from portal.complaints import overdue_count
 from survey.compute import latest_result
 from survey.db import get_session
 from survey.i18n import current_locale
@@ -30,12 +32,15 @@ def dashboard():
     own = waves.own_waves(session)
     wave = waves.pick(session, own, request.args.get("wave"))
     context = {"enterprise": enterprise, "waves": own, "wave": wave, "data": None,
-               "topic_names": topics.TOPICS, "topics": None, "comment_count": 0}
+               "topic_names": topics.TOPICS, "topics": None, "comment_count": 0,
+               "overdue": 0}
     if wave is not None:
         context["data"] = wave_dashboard(session, enterprise, wave, own)
         if comments.comments_visible(session, wave):
             rows = comments.comment_rows(session, wave, enterprise.sector.code)
             context["topics"], context["comment_count"] = comments.topic_counts(rows), len(rows)
+            context["overdue"] = overdue_count(session, wave, enterprise.sector.code, now(),
+                                               current_app.config)
     return render_template("portal/dashboard.html", **context)
 
 

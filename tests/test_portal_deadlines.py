@@ -77,12 +77,15 @@ def test_overdue_complaint_is_highlighted_then_cleared_by_a_reply(app, client, t
     portal_login(client, ours.user.email)
     listing = client.get(f"/portal/complaints?wave={ours.link.wave_id}").get_data(as_text=True)
     assert f'class="comment overdue" id="c{complaint.id}"' in listing
+    banner = client.get("/portal/").get_data(as_text=True)
+    assert 'id="overdue"' in banner and "1 条投诉已超时" in banner
     token = csrf(client, f"/portal/complaints/{complaint.id}")
     reply = client.post(f"/portal/complaints/{complaint.id}/reply",
                         data={"csrf_token": token, "body": "已联系顾客并退款"})
     assert reply.status_code == 303
     listing = client.get(f"/portal/complaints?wave={ours.link.wave_id}").get_data(as_text=True)
     assert f'class="comment overdue" id="c{complaint.id}"' not in listing
+    assert 'id="overdue"' not in client.get("/portal/").get_data(as_text=True)
     app.config["CLOCK_NOW"] = (submitted + dt.timedelta(days=16)).isoformat()
     listing = client.get(f"/portal/complaints?wave={ours.link.wave_id}").get_data(as_text=True)
     assert f'class="comment overdue" id="c{complaint.id}"' in listing  # resolution now late
