@@ -100,3 +100,20 @@ def test_english_dashboard(demo_portal, demo_client):  # noqa: F811
     html = demo_client.get(f"/portal/?wave={demo_portal['waves']['2026Q3']}&lang=en")
     text = html.get_data(as_text=True)
     assert "Satisfaction index" in text and "Benchmark band" in text
+
+
+def test_appeal_effect_uses_the_stored_item_weights(demo_app, demo_portal):  # noqa: F811
+    from portal.effect import index_effect
+    from survey.models import Response
+
+    session = survey_db.session_scope(demo_app)
+    try:
+        response = session.scalars(select(Response).where(
+            Response.enterprise_id == demo_portal["enterprise_id"],
+            Response.quarantined.is_(False)).order_by(Response.id)).first()
+        effect = index_effect(session, response)
+    finally:
+        session.close()
+    assert effect["weights"] == "stored"
+    assert effect["n_with"] == effect["n_without"] + 1
+    assert 0 <= effect["without"] <= 100 and effect["with"] != effect["without"]
