@@ -47,6 +47,14 @@ DEFAULTS = {
     # Printed on bulletins and the public pages.
     "DISTRICT_NAME": "金普新区",
     "BULLETIN_TITLE": "服务业顾客满意度指数公报",
+    # Enterprise portal: invitation links expire; comments appear only from k responses
+    # per enterprise and wave; complaint deadlines (working days skip Sat/Sun).
+    "INVITATION_TTL_HOURS": 72,
+    "COMMENT_MIN_RESPONSES": 5,
+    "COMPLAINT_REPLY_WORKING_DAYS": 1,
+    "COMPLAINT_RESOLVE_DAYS": 15,
+    # Empty = the real clock; an ISO timestamp fixes "now" for the portal (tests, demos).
+    "CLOCK_NOW": "",
 }
 
 
@@ -70,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     import bulletins
     import console
     import instruments.cli
+    import portal
     from survey import cookies, db, i18n, links, views
     from survey import demo as demo_cli
 
@@ -86,4 +95,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     instruments.cli.init_app(app)
     console.init_app(app)
     bulletins.init_app(app)
+    portal.init_app(app)
     return app

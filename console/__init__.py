@@ -7,10 +7,13 @@ from flask import Flask
 import console.enterprises  # noqa: F401  (routes register)
 from console import (  # noqa: F401  (each module registers its routes)
     access,
+    appeals,
     auth,
     collection,
+    complaints,
     exports,
     instruments_admin,
+    invitations,
     results,
     views,
     waves,

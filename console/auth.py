@@ -124,6 +124,8 @@ def login():
         session.commit()
         if outcome == "ok":
             login_user(account_of(user))
+            if user.role == "enterprise":  # enterprise users belong in the portal
+                return redirect(url_for("portal.dashboard"))
             return redirect(_safe_next(request.args.get("next")))
         flash(_("Too many failed attempts: try again in 15 minutes.") if outcome == "locked"
               else _("Wrong e-mail or password."), "error")

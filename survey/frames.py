@@ -13,12 +13,15 @@ from survey.models import Answer, Category, Enterprise, Response, Sector, Wave
 PROFILE = ("age_band", "sex", "residence", "frequency")
 
 
-def responses_frame(session: Session, wave: Wave) -> pd.DataFrame:
+def responses_frame(session: Session, wave: Wave, enterprise_id: int | None = None
+                    ) -> pd.DataFrame:
     """One row per response of `wave`, one float column per item (NaN = missing).
 
     Columns: response_id, enterprise_id, sector, instrument, the profile columns,
-    wants_complaint, quarantined, submitted_at, then the item codes.
+    wants_complaint, quarantined, submitted_at, then the item codes. With `enterprise_id`
+    only that enterprise's responses.
     """
+    only = (Response.enterprise_id == enterprise_id,) if enterprise_id is not None else ()
     head = pd.DataFrame(
         session.execute(
             select(
@@ -34,7 +37,7 @@ def responses_frame(session: Session, wave: Wave) -> pd.DataFrame:
             )
             .join(Enterprise, Response.enterprise_id == Enterprise.id)
             .join(Sector, Enterprise.sector_id == Sector.id)
-            .where(Response.wave_id == wave.id)
+            .where(Response.wave_id == wave.id, *only)
             .order_by(Response.id)
         ).all()
     )
@@ -44,7 +47,7 @@ def responses_frame(session: Session, wave: Wave) -> pd.DataFrame:
         session.execute(
             select(Answer.response_id, Answer.item_code, Answer.value)
             .join(Response, Answer.response_id == Response.id)
-            .where(Response.wave_id == wave.id)
+            .where(Response.wave_id == wave.id, *only)
         ).all(),
         columns=["response_id", "item_code", "value"],
     )
@@ -56,10 +59,12 @@ def responses_frame(session: Session, wave: Wave) -> pd.DataFrame:
     return pd.concat([head.reset_index(drop=True), wide.reset_index(drop=True)], axis=1)
 
 
-def comments_frame(session: Session, wave: Wave) -> pd.DataFrame:
-    """The comment of each response of `wave` (empty string when none)."""
+def comments_frame(session: Session, wave: Wave, enterprise_id: int | None = None
+                   ) -> pd.DataFrame:
+    """The comment of each response of `wave` (empty string when none), or of one enterprise."""
+    only = (Response.enterprise_id == enterprise_id,) if enterprise_id is not None else ()
     rows = session.execute(
-        select(Response.id, Response.comment).where(Response.wave_id == wave.id)
+        select(Response.id, Response.comment).where(Response.wave_id == wave.id, *only)
     ).all()
     return pd.DataFrame(rows, columns=["response_id", "comment"])
 

@@ -320,3 +320,7 @@ class Job(Base):
         CheckConstraint("kind IN ('compute', 'publish')", name="kind_known"),
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status_known"),
     )
+
+
+# The portal's tables live in their own module; importing it registers them on Base.
+import survey.portal_models  # noqa: E402, F401

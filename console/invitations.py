@@ -1,0 +1,60 @@
+"""Enterprise users in the console: who has access, and inviting new users by e-mail."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from console import audit
+from console.access import ADMIN, BUREAU, allow
+from console.blueprint import bp
+from portal import invitations
+from portal.clock import now
+from survey.db import get_or_404, get_session
+from survey.models import Enterprise, User
+from survey.portal_models import Invitation
+
+PROBLEMS = {"malformed e-mail": _l("Enter a valid e-mail address."),
+            "account exists": _l("An account with this e-mail address exists already.")}
+
+
+def _page(enterprise: Enterprise, link: str | None = None, status: int = 200):
+    session = get_session()
+    users = session.scalars(select(User).where(User.enterprise_id == enterprise.id)
+                            .order_by(User.email)).all()
+    invites = session.scalars(select(Invitation).where(Invitation.enterprise_id == enterprise.id)
+                              .order_by(Invitation.created_at.desc())).all()
+    at = now()
+    states = {i.id: invitations.problem(i, at) or "pending" for i in invites}
+    return render_template("console/enterprise_users.html", enterprise=enterprise, users=users,
+                           invites=invites, states=states, link=link), status
+
+
+@bp.get("/enterprises/<int:enterprise_id>/users")
+@allow(*BUREAU)
+def enterprise_users(enterprise_id: int):
+    """The enterprise's portal users and invitations."""
+    return _page(get_or_404(Enterprise, enterprise_id))
+
+
+@bp.post("/enterprises/<int:enterprise_id>/users")
+@allow(*ADMIN)
+def invite_user(enterprise_id: int):
+    """Invite a user by e-mail: the one-time link is shown once, here (audited)."""
+    session = get_session()
+    enterprise = get_or_404(Enterprise, enterprise_id)
+    email, name = request.form.get("email", ""), request.form.get("name", "")
+    try:
+        row, token = invitations.invite(session, enterprise, email, name, current_user.id, now(),
+                                        current_app.config["INVITATION_TTL_HOURS"])
+    except ValueError as error:
+        flash(str(PROBLEMS.get(str(error), PROBLEMS["malformed e-mail"])), "error")
+        return _page(enterprise, status=400)
+    session.flush()
+    audit.record(session, current_user, "invite", "enterprise", enterprise.id, None,
+                 {"email": row.email, "invitation": row.id})
+    session.commit()
+    link = invitations.activation_url(current_app.config["PUBLIC_BASE_URL"], token)
+    return _page(enterprise, link=link)

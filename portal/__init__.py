@@ -1,0 +1,29 @@
+"""The enterprise portal (blueprint /portal): scores, benchmarks, comments, complaints.
+
+Enterprise users see only their own enterprise: every query goes through portal.scope.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from portal import (  # noqa: F401  (each module registers its routes)
+    access,
+    appeals,
+    auth,
+    dashboard,
+    downloads,
+    feedback,
+)
+from portal.blueprint import bp
+from portal.cli import invite_command
+from portal.clock import local_time
+
+access.install(bp)
+
+
+def init_app(app: Flask) -> None:
+    """Register the portal blueprint and its CLI."""
+    app.register_blueprint(bp)
+    app.cli.add_command(invite_command)
+    app.add_template_filter(local_time, "local")

@@ -1,0 +1,89 @@
+"""Customers' comments and complaints as the enterprise sees them: masked, tagged, scoped."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import current_app
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, aliased
+
+from portal import topics
+from portal.clock import aware
+from portal.masking import mask
+from portal.scope import scoped
+from survey.models import Answer, Response, Wave
+from survey.portal_models import Appeal, ComplaintReply
+
+RATING_ITEM = "sat_overall"
+# Bands of the overall-satisfaction answer (1-10).
+RATINGS = {"low": (1, 5), "mid": (6, 7), "high": (8, 10)}
+
+
+def counted_responses(session: Session, wave: Wave) -> int:
+    """The enterprise's responses in `wave` that count (not quarantined)."""
+    return session.scalar(scoped(
+        select(func.count(Response.id)).where(Response.wave_id == wave.id,
+                                              Response.quarantined.is_(False)), Response)) or 0
+
+
+def comments_visible(session: Session, wave: Wave) -> bool:
+    """Comments are shown only from COMMENT_MIN_RESPONSES responses, so none stands out."""
+    return counted_responses(session, wave) >= int(current_app.config["COMMENT_MIN_RESPONSES"])
+
+
+def comment_rows(session: Session, wave: Wave, sector: str, *, rating: str = "",
+                 topic: str = "", complaints_only: bool = False) -> list[dict]:
+    """The enterprise's comments (or complaints) in `wave`, newest first, masked, tagged."""
+    rated = aliased(Answer)
+    stmt = scoped(
+        select(Response.id, Response.submitted_at, Response.comment, Response.wants_complaint,
+               Response.quarantined, rated.value)
+        .outerjoin(rated, and_(rated.response_id == Response.id, rated.item_code == RATING_ITEM))
+        .where(Response.wave_id == wave.id)
+        .order_by(Response.submitted_at.desc(), Response.id.desc()), Response)
+    # Complaints are listed even without a comment: the customer still asked to be answered.
+    if complaints_only:
+        stmt = stmt.where(Response.wants_complaint.is_(True))
+    else:
+        stmt = stmt.where(Response.comment != "")
+    if rating in RATINGS:
+        lo, hi = RATINGS[rating]
+        stmt = stmt.where(rated.value.between(lo, hi))
+    rows = []
+    for rid, at, text, complaint, quarantined, value in session.execute(stmt):
+        tags = topics.tags(text, sector)
+        if topic and topic not in tags:
+            continue
+        rows.append({"id": rid, "at": aware(at), "text": mask(text), "complaint": complaint,
+                     "quarantined": quarantined, "rating": value, "topics": tags})
+    return rows
+
+
+def topic_counts(rows: list[dict]) -> list[tuple[str, int]]:
+    """(topic, comments mentioning it), most frequent first."""
+    counts = Counter(t for r in rows for t in r["topics"])
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def replies_of(session: Session, response_ids: list[int]) -> dict[int, list[ComplaintReply]]:
+    """The enterprise's replies to these complaints, oldest first."""
+    if not response_ids:
+        return {}
+    found = session.scalars(scoped(
+        select(ComplaintReply).where(ComplaintReply.response_id.in_(response_ids))
+        .order_by(ComplaintReply.at, ComplaintReply.id), ComplaintReply)).all()
+    out: dict[int, list[ComplaintReply]] = {}
+    for reply in found:
+        out.setdefault(reply.response_id, []).append(reply)
+    return out
+
+
+def appeals_of(session: Session, response_ids: list[int]) -> dict[int, Appeal]:
+    """The latest appeal of each of these responses by the enterprise."""
+    if not response_ids:
+        return {}
+    found = session.scalars(scoped(
+        select(Appeal).where(Appeal.response_id.in_(response_ids)).order_by(Appeal.id),
+        Appeal)).all()
+    return {a.response_id: a for a in found}

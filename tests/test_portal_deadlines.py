@@ -1,0 +1,109 @@
+"""Complaint deadlines with a fixed clock: working days skip weekends; overdue is shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from portal.deadlines import add_working_days, complaint_state
+from tests.portal_support import (  # noqa: F401  (fixtures)
+    csrf,
+    make_enterprise_user,
+    make_response,
+    portal_login,
+    two_tenants,
+)
+from tests.test_console import login, make_user  # noqa: F401
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def local(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=SH)
+
+
+@pytest.mark.parametrize(("start", "due"), [
+    (local(2026, 11, 23, 10, 0), local(2026, 11, 24, 10, 0)),   # Monday -> Tuesday
+    (local(2026, 11, 27, 16, 30), local(2026, 11, 30, 16, 30)),  # Friday -> Monday
+    (local(2026, 11, 28, 9, 0), local(2026, 12, 1, 0, 0)),      # Saturday: clock starts Monday
+    (local(2026, 11, 29, 23, 0), local(2026, 12, 1, 0, 0)),     # Sunday likewise
+])
+def test_one_working_day_skips_the_weekend(start, due):
+    assert add_working_days(start, 1, SH) == due
+
+
+def test_several_working_days_cross_a_weekend():
+    assert add_working_days(local(2026, 11, 26, 12, 0), 3, SH) == local(2026, 12, 1, 12, 0)
+
+
+def test_states_at_fixed_instants():
+    friday = local(2026, 11, 27, 16, 0)
+    before = complaint_state(friday, None, None, local(2026, 11, 29, 12, 0), SH)
+    assert not before.overdue and before.status == "open"
+    late = complaint_state(friday, None, None, local(2026, 11, 30, 16, 1), SH)
+    assert late.reply_overdue and not late.resolve_overdue
+    replied = complaint_state(friday, local(2026, 11, 30, 9, 0), None,
+                              local(2026, 12, 12, 12, 0), SH)
+    assert replied.replied_on_time and not replied.overdue and replied.status == "replied"
+    unresolved = complaint_state(friday, local(2026, 11, 30, 9, 0), None,
+                                 local(2026, 12, 12, 16, 1), SH)
+    assert unresolved.resolve_overdue and not unresolved.reply_overdue
+    handled = complaint_state(friday, local(2026, 12, 1, 9, 0), local(2026, 12, 2, 9, 0),
+                              local(2027, 1, 1), SH)
+    assert not handled.overdue and not handled.replied_on_time and handled.resolved_on_time
+
+
+def test_deadline_settings_are_used(app, client, two_tenants):  # noqa: F811
+    ours = two_tenants[0]
+    complaint = ours.responses[0]
+    submitted = complaint.submitted_at.replace(tzinfo=dt.UTC)
+    app.config["COMPLAINT_REPLY_WORKING_DAYS"] = 5
+    app.config["CLOCK_NOW"] = (submitted + dt.timedelta(days=4)).isoformat()
+    portal_login(client, ours.user.email)
+    page = client.get(f"/portal/complaints/{complaint.id}").get_data(as_text=True)
+    assert "badge late" not in page
+    app.config["COMPLAINT_REPLY_WORKING_DAYS"] = 1
+    page = client.get(f"/portal/complaints/{complaint.id}").get_data(as_text=True)
+    assert "badge late" in page
+
+
+def test_overdue_complaint_is_highlighted_then_cleared_by_a_reply(app, client, two_tenants):  # noqa: F811
+    ours = two_tenants[0]
+    complaint = ours.responses[0]
+    submitted = complaint.submitted_at.replace(tzinfo=dt.UTC)
+    app.config["CLOCK_NOW"] = (submitted + dt.timedelta(days=5)).isoformat()
+    portal_login(client, ours.user.email)
+    listing = client.get(f"/portal/complaints?wave={ours.link.wave_id}").get_data(as_text=True)
+    assert f'class="comment overdue" id="c{complaint.id}"' in listing
+    banner = client.get("/portal/").get_data(as_text=True)
+    assert 'id="overdue"' in banner and "1 条投诉已超时" in banner
+    token = csrf(client, f"/portal/complaints/{complaint.id}")
+    reply = client.post(f"/portal/complaints/{complaint.id}/reply",
+                        data={"csrf_token": token, "body": "已联系顾客并退款"})
+    assert reply.status_code == 303
+    listing = client.get(f"/portal/complaints?wave={ours.link.wave_id}").get_data(as_text=True)
+    assert f'class="comment overdue" id="c{complaint.id}"' not in listing
+    assert 'id="overdue"' not in client.get("/portal/").get_data(as_text=True)
+    app.config["CLOCK_NOW"] = (submitted + dt.timedelta(days=16)).isoformat()
+    listing = client.get(f"/portal/complaints?wave={ours.link.wave_id}").get_data(as_text=True)
+    assert f'class="comment overdue" id="c{complaint.id}"' in listing  # resolution now late
+
+
+def test_bureau_sees_overdue_complaints_and_rates(app, client, two_tenants, make_user):  # noqa: F811
+    ours, theirs = two_tenants
+    submitted = ours.responses[0].submitted_at.replace(tzinfo=dt.UTC)
+    portal_login(client, ours.user.email)
+    token = csrf(client, f"/portal/complaints/{ours.responses[0].id}")
+    client.post(f"/portal/complaints/{ours.responses[0].id}/reply",
+                data={"csrf_token": token, "body": "已处理完毕", "handled": "1"})
+    client.post("/portal/logout", data={"csrf_token": token})
+    app.config["CLOCK_NOW"] = (submitted + dt.timedelta(days=6)).isoformat()
+    login(client, make_user("analyst").email)
+    page = client.get("/console/complaints").get_data(as_text=True)
+    overdue = page.split("<h2>", 3)[1]
+    assert theirs.link.enterprise.name in overdue and ours.link.enterprise.name not in overdue
+    row = next(line for line in page.splitlines() if ours.link.enterprise.name in line
+               and "100%" in line)
+    assert row.count("100%") == 3  # replied, on time, resolved
