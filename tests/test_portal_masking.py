@@ -80,7 +80,7 @@ def _digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(before=CHINESE, after=CHINESE,
        secret=st.one_of(mobiles(), landlines(), id_numbers(), card_numbers(), plates(),
                         emails()))
@@ -92,7 +92,7 @@ def test_generated_personal_data_in_chinese_text_is_masked(before, after, secret
     assert out.startswith(before) and out.endswith(after)
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(text=CHINESE, number=st.integers(0, 99999))
 def test_ordinary_text_with_short_numbers_is_untouched(text, number):
     samples = (text, f"{text}等了{number}分钟", f"价格{number}元，{text}", f"{text}第{number}桌")
