@@ -47,7 +47,8 @@ def remember_choice(response):
     """Keep an explicit ?lang= choice in a cookie so later pages follow it."""
     lang = request.args.get("lang") if b"lang=" in request.query_string else None
     if lang in current_app.config["LOCALES"] and request.cookies.get(LANG_COOKIE) != lang:
-        response.set_cookie(LANG_COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+        response.set_cookie(LANG_COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", httponly=True,
+                            secure=current_app.session_interface.get_cookie_secure(current_app))
     return response
 
 

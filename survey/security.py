@@ -1,0 +1,68 @@
+"""Security headers on every response and the session cookie's HTTPS settings.
+
+The Content-Security-Policy allows no inline script and no inline style: every page loads
+its CSS and JavaScript from /static. A view whose document needs another policy (the frozen
+bulletin HTML shown in an iframe) sets its own header, which is then left alone.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Request, Response, request
+
+CSP = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "object-src 'none'",
+))
+# A frozen bulletin document: its own inline CSS and data: images, nothing else, no script,
+# shown only inside our own pages.
+DOCUMENT_CSP = "; ".join((
+    "default-src 'none'",
+    "style-src 'unsafe-inline'",
+    "img-src data:",
+    "font-src data:",
+    "frame-ancestors 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "sandbox",
+))
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def is_https(req: Request, force: bool) -> bool:
+    """Whether the request came over HTTPS (or the settings say the site is HTTPS-only)."""
+    return force or req.is_secure
+
+
+def add_headers(response: Response) -> Response:
+    """Set the security headers a view did not set itself."""
+    from flask import current_app
+
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if is_https(request, current_app.config["HTTPS_ONLY"]):
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def document_headers(response: Response) -> Response:
+    """Mark a response as a sandboxed document that only our own pages may frame."""
+    response.headers["Content-Security-Policy"] = DOCUMENT_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the header hook; HTTPS_ONLY also makes the session cookie Secure."""
+    if app.config["HTTPS_ONLY"]:
+        app.config["SESSION_COOKIE_SECURE"] = True
+    app.after_request(add_headers)
