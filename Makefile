@@ -9,7 +9,7 @@ export FLASK_APP := app
 export MPLCONFIGDIR := $(CURDIR)/instance/mplconfig
 export FLASK_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test setup system venv translations lint bench clean
+.PHONY: run test setup system venv translations lint bench soak audit clean
 
 setup: system venv translations
 
@@ -46,6 +46,12 @@ bench: setup
 	$(PY) bench/submit.py
 	$(PY) bench/analysis.py
 	$(PY) bench/bulletin.py
+	$(MAKE) soak
+
+# 64 phones for 60 s while a gunicorn worker is killed: on SQLite, then on PostgreSQL.
+soak: setup
+	$(PY) bench/soak.py
+	bash scripts/with-postgres.sh sh -c '$(PY) bench/soak.py --database-url "$$MANYI_TEST_DATABASE_URL"'
 
 clean:
 	rm -rf $(VENV) instance artifacts
