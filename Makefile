@@ -34,10 +34,14 @@ run: setup
 	exec $(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
 	  --access-logfile - "app:create_app()"
 
-test: setup
+test: setup audit
 	mkdir -p artifacts
 	$(VENV)/bin/pytest -q
 	bash scripts/with-postgres.sh $(VENV)/bin/pytest -q tests
+
+# Known vulnerabilities in the pinned runtime requirements (needs the package index).
+audit: venv
+	$(PY) scripts/audit.py requirements.txt
 
 lint: venv
 	$(VENV)/bin/ruff check .
