@@ -7,7 +7,7 @@ bulletin HTML shown in an iframe) sets its own header, which is then left alone.
 
 from __future__ import annotations
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response, abort, request
 
 CSP = "; ".join((
     "default-src 'self'",
@@ -54,6 +54,27 @@ def add_headers(response: Response) -> Response:
     return response
 
 
+def refuse_nul_bytes() -> None:
+    """Refuse (400) a request whose path, query or form holds a NUL character.
+
+    No browser sends one, PostgreSQL cannot store one in text, and C-based parsers cut
+    strings at it: refusing it here keeps it out of every view and query.
+    """
+    if "\x00" in request.path or _has_nul(request.args):
+        abort(400)
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES:
+        if _has_nul(request.form) or any("\x00" in (f.filename or "") for f in
+                                         request.files.values()):
+            abort(400)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _has_nul(multidict) -> bool:
+    return any("\x00" in key or "\x00" in value for key, value in multidict.items(multi=True))
+
+
 def document_headers(response: Response) -> Response:
     """Mark a response as a sandboxed document that only our own pages may frame."""
     response.headers["Content-Security-Policy"] = DOCUMENT_CSP
@@ -65,4 +86,5 @@ def init_app(app: Flask) -> None:
     """Register the header hook; HTTPS_ONLY also makes the session cookie Secure."""
     if app.config["HTTPS_ONLY"]:
         app.config["SESSION_COOKIE_SECURE"] = True
+    app.before_request(refuse_nul_bytes)
     app.after_request(add_headers)

@@ -133,3 +133,14 @@ def test_login_page_is_not_frameable_and_logs_in(client, db_session):
     db_session.commit()
     reply = login(client, "a@bureau.test")
     assert reply.status_code == 302 and reply.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize(("method", "path", "data"), [
+    ("GET", "/bulletins/%00", None),
+    ("GET", "/console/login?next=%00", None),
+    ("POST", "/console/login", {"email": "a\x00@b.test", "password": "x"}),
+    ("POST", "/s/aaaaaaaaaaaaaaaa", {"comment": "\x00"}),
+])
+def test_nul_characters_are_refused_before_any_view(client, method, path, data):
+    reply = client.open(path, method=method, data=data)
+    assert reply.status_code == 400
