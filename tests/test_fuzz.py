@@ -23,19 +23,16 @@ from werkzeug.datastructures import MultiDict
 import instruments
 from survey import uscc
 from survey.forms import NA, rules_for
-from survey.models import Answer, Category, Enterprise, Response, Sector, User, Wave
+from survey.models import Category, Enterprise, Response, Sector, User, Wave
 from survey.uscc import make_code
+from tests import test_console_enterprises as enterprise_tests
 from tests.conftest import csrf_and_key
-from tests.test_console import PASSWORD, csrf, login
-from tests.test_console_enterprises import (  # noqa: F401 (fixtures)
-    admin,
-    log_in,
-    make_enterprise,
-    sectors,
-    upload,
-    upload_id,
-)
+from tests.test_console import PASSWORD, csrf
+from tests.test_console_enterprises import upload, upload_id
 
+# The import tests' fixtures: a logged-in admin and two sectors.
+admin, log_in = enterprise_tests.admin, enterprise_tests.log_in
+make_enterprise, sectors = enterprise_tests.make_enterprise, enterprise_tests.sectors
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
@@ -212,9 +209,9 @@ def encode(header, rows, kind: str) -> tuple[str, bytes]:
 
 def assert_enterprises_valid(db_session) -> None:
     db_session.rollback()
-    sectors = set(db_session.scalars(select(Sector.id)))
+    known = set(db_session.scalars(select(Sector.id)))
     for e in db_session.scalars(select(Enterprise)):
-        assert uscc.problem(e.uscc) is None and e.sector_id in sectors
+        assert uscc.problem(e.uscc) is None and e.sector_id in known
         assert e.name and len(e.name) <= 200 and len(e.street) <= 100
         assert "\x00" not in e.name + e.street
         for amount in (e.customer_volume, e.revenue):
