@@ -144,3 +144,20 @@ def test_login_page_is_not_frameable_and_logs_in(client, db_session):
 def test_nul_characters_are_refused_before_any_view(client, method, path, data):
     reply = client.open(path, method=method, data=data)
     assert reply.status_code == 400
+
+
+def test_markup_in_names_is_printed_literally_on_posters(app):
+    import subprocess
+
+    from console.posters import posters_pdf
+
+    poster = {"name": "<b>粗体</b>&amp;<script>x()</script>", "location": "<i>一楼</i>",
+              "url": "http://survey.test/s/abc", "wave": "2026Q4",
+              "qr": "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAw"
+                    "MC9zdmciLz4="}
+    with app.test_request_context():
+        pdf = posters_pdf([poster])
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    flat = text.replace("\n", "")  # the long name wraps
+    assert "<b>粗体</b>&amp;<script>x()</script>" in flat and "<i>一楼</i>" in flat
