@@ -55,12 +55,14 @@ def add_headers(response: Response) -> Response:
 
 
 def refuse_nul_bytes() -> None:
-    """Refuse (400) a request whose path, query or form holds a NUL character.
+    """Refuse a request whose path (404), query or form (400) holds a NUL character.
 
-    No browser sends one, PostgreSQL cannot store one in text, and C-based parsers cut
-    strings at it: refusing it here keeps it out of every view and query.
+    No browser sends one, PostgreSQL cannot store or compare one in text, and C-based
+    parsers cut strings at it: refusing it here keeps it out of every view and query.
     """
-    if "\x00" in request.path or _has_nul(request.args):
+    if "\x00" in request.path:
+        abort(404)  # no resource has such a name
+    if _has_nul(request.args):
         abort(400)
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES:
         if _has_nul(request.form) or any("\x00" in (f.filename or "") for f in
