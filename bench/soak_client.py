@@ -51,7 +51,7 @@ class Plan:
 
 
 def request(port: int, method: str, path: str, headers: dict, body: str = ""):
-    """One request on a new connection: (status, headers dict, text); CUT errors propagate."""
+    """One request on a new connection: (status, headers, text, reply); CUT errors propagate."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_S)
     try:
         conn.request(method, path, body=body or None, headers=headers)

@@ -43,6 +43,7 @@ def test_every_response_carries_the_security_headers(client, path):
 def test_hsts_and_secure_cookies_only_over_https(client, make_link):
     link = make_link()
     plain = client.get(f"/s/{link.token}")
+    assert plain.headers["Content-Security-Policy"].startswith("default-src 'self'")
     assert "Secure" not in plain.headers["Set-Cookie"]
     secure = client.get(f"/s/{link.token}?lang=en", base_url="https://survey.test")
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
