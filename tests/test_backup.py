@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -79,3 +81,47 @@ def test_restore_refuses_a_file_that_is_no_backup(app, tmp_path):
     junk.write_bytes(b"not a backup at all")
     result = app.test_cli_runner().invoke(args=["restore", str(junk)])
     assert result.exit_code != 0 and "not a" in result.output
+
+
+def test_backup_taken_while_answers_arrive_holds_only_whole_responses(app, make_link,
+                                                                      empty_url, tmp_path):
+    from sqlalchemy import func
+
+    from survey.models import Answer, Response
+    from tests.conftest import csrf_and_key
+    from tests.test_survey import full_answers
+
+    link = make_link("catering")
+    stop, posted = threading.Event(), []
+
+    def respondents():
+        client = app.test_client()
+        while not stop.is_set():
+            hidden = csrf_and_key(client.get(f"/s/{link.token}").get_data(as_text=True))
+            posted.append(client.post(f"/s/{link.token}",
+                                      data=hidden | full_answers()).status_code)
+
+    writer = threading.Thread(target=respondents)
+    writer.start()
+    try:
+        while len(posted) < 5:
+            time.sleep(0.05)
+        out = tmp_path / "online.backup"
+        result = app.test_cli_runner().invoke(args=["backup", "--out", str(out)])
+    finally:
+        stop.set()
+        writer.join()
+    assert result.exit_code == 0, result.output
+    assert set(posted) == {303}
+    target = create_app({"TESTING": True, "DATABASE_URL": empty_url})
+    assert target.test_cli_runner().invoke(args=["restore", str(out)]).exit_code == 0
+    engine = create_engine(empty_url)
+    with engine.connect() as conn:
+        per_response = conn.execute(
+            select(func.count(Answer.item_code)).select_from(Response)
+            .join(Answer, Answer.response_id == Response.id, isouter=True)
+            .group_by(Response.id)).scalars().all()
+    engine.dispose()
+    survey_db.get_engine(target).dispose()
+    assert len(per_response) >= 5
+    assert set(per_response) == {len(full_answers())}
