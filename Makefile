@@ -9,7 +9,7 @@ export FLASK_APP := app
 export MPLCONFIGDIR := $(CURDIR)/instance/mplconfig
 export FLASK_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test setup system venv translations lint bench clean
+.PHONY: run test setup system venv translations lint bench soak audit clean
 
 setup: system venv translations
 
@@ -34,10 +34,14 @@ run: setup
 	exec $(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
 	  --access-logfile - "app:create_app()"
 
-test: setup
+test: setup audit
 	mkdir -p artifacts
 	$(VENV)/bin/pytest -q
 	bash scripts/with-postgres.sh $(VENV)/bin/pytest -q tests
+
+# Known vulnerabilities in the pinned runtime requirements (needs the package index).
+audit: venv
+	$(PY) scripts/audit.py requirements.txt
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -46,6 +50,12 @@ bench: setup
 	$(PY) bench/submit.py
 	$(PY) bench/analysis.py
 	$(PY) bench/bulletin.py
+	$(MAKE) soak
+
+# 64 phones for 60 s while a gunicorn worker is killed: on SQLite, then on PostgreSQL.
+soak: setup
+	$(PY) bench/soak.py
+	bash scripts/with-postgres.sh sh -c '$(PY) bench/soak.py --database-url "$$MANYI_TEST_DATABASE_URL"'
 
 clean:
 	rm -rf $(VENV) instance artifacts

@@ -41,6 +41,11 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
+    # The site is served only over HTTPS (behind a TLS proxy): HSTS on every response and
+    # Secure cookies even when the proxy forwards plain HTTP.
+    "HTTPS_ONLY": False,
+    # Days after which personal data in comments is erased by `flask retention apply`.
+    "COMMENT_RETENTION_DAYS": 730,
     # Console logins last a working day.
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     "DEMO_SEED": 20261126,
@@ -79,9 +84,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     import console
     import instruments.cli
     import portal
-    from survey import cookies, db, i18n, links, views
+    from survey import backup, cookies, db, i18n, links, retention, security, views
     from survey import demo as demo_cli
 
+    security.init_app(app)
     cookies.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
@@ -96,4 +102,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     console.init_app(app)
     bulletins.init_app(app)
     portal.init_app(app)
+    retention.init_app(app)
+    backup.init_app(app)
     return app

@@ -9,8 +9,10 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlalchemy import select
 
 from analysis import WaveResult
+from survey.cells import safe_frame
 from survey.db import get_session
 from survey.models import Bulletin, Wave
+from survey.security import document_headers
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
 
@@ -49,6 +51,14 @@ def show(code: str):
         select(Bulletin).where(Bulletin.wave_id == bulletin.wave_id).order_by(Bulletin.revision)
     ).all()
     return render_template("bulletins/show.html", bulletin=bulletin, revisions=revisions)
+
+
+@bp.get("/<code>/document")
+def document(code: str):
+    """A published bulletin's frozen HTML alone, for the iframe of its page."""
+    response = Response(_bulletin(code).html, mimetype="text/html")
+    # Its own inline CSS and charts, in a sandbox: the site-wide policy would block them.
+    return document_headers(response)
 
 
 @bp.get("/<code>.pdf")
@@ -100,7 +110,7 @@ def bulletin_tables(bulletin: Bulletin) -> pd.DataFrame:
 def tables(code: str, kind: str):
     """A published bulletin's tables as CSV (UTF-8 with BOM) or XLSX."""
     bulletin = _bulletin(code)
-    table = bulletin_tables(bulletin)
+    table = safe_frame(bulletin_tables(bulletin))
     name = f"bulletin-{code}-r{bulletin.revision}.{kind}"
     if kind == "csv":
         body, mime = table.to_csv(index=False).encode("utf-8-sig"), "text/csv"

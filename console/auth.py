@@ -1,9 +1,8 @@
-"""Accounts: password hashing and policy, login with throttling, logout, `flask create-admin`."""
+"""Accounts: password hashing, login with throttling, logout, `flask create-admin`."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import click
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, Length
 
 from console.access import PUBLIC, allow
 from console.blueprint import bp
+from console.passwords import password_problem
 from survey.db import get_session, session_scope
 from survey.models import User, utcnow
 
@@ -60,17 +60,6 @@ def load_account(user_id: str) -> Account | None:
         return None
     user = get_session().get(User, int(user_id))
     return account_of(user) if user is not None and user.active else None
-
-
-def password_problem(password: str, email: str = "") -> str | None:
-    """Why a password is too weak, or None: ≥ 10 characters, letters and digits, not the e-mail."""
-    if len(password) < 10:
-        return _("Use at least 10 characters.")
-    if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
-        return _("Use both letters and digits.")
-    if email and password.lower() == email.lower():
-        return _("The password must differ from the e-mail address.")
-    return None
 
 
 def hash_password(password: str) -> str:

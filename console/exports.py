@@ -14,11 +14,10 @@ import instruments
 from console.access import BUREAU, allow
 from console.blueprint import bp
 from survey import frames
+from survey.cells import safe_frame
 from survey.db import get_or_404, get_session
 from survey.models import Wave
 
-# A spreadsheet would run these as formulas (CSV/formula injection): prefix with a quote.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FIXED_LABELS = {
     "response_id": "答卷编号", "enterprise_id": "企业编号", "enterprise": "企业名称",
     "sector": "行业", "instrument_code": "问卷", "instrument_version": "问卷版本",
@@ -26,13 +25,6 @@ FIXED_LABELS = {
     "wants_complaint": "要求投诉", "quarantined": "已隔离", "submitted_at": "提交时间",
     "comment": "留言",
 }
-
-
-def neutralise(value):
-    """A text cell that cannot be read as a formula by Excel or LibreOffice."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def microdata(session, wave: Wave) -> pd.DataFrame:
@@ -70,17 +62,9 @@ def _value_labels(item) -> dict:
     return {float(o.value): o.label.zh_CN for o in scale.options}
 
 
-def _text_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[column]):
-            out[column] = out[column].astype(object).map(neutralise)
-    return out
-
-
 def to_csv(frame: pd.DataFrame) -> bytes:
     """UTF-8 CSV with a byte-order mark (Excel in China opens it correctly)."""
-    return _text_safe(frame).to_csv(index=False).encode("utf-8-sig")
+    return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
 
 
 def to_xlsx(frame: pd.DataFrame) -> bytes:
@@ -88,7 +72,7 @@ def to_xlsx(frame: pd.DataFrame) -> bytes:
     variable, _values = labels(frame)
     out = io.BytesIO()
     with pd.ExcelWriter(out, engine="openpyxl") as book:
-        _text_safe(frame).rename(columns=variable).to_excel(book, sheet_name="答卷", index=False)
+        safe_frame(frame).rename(columns=variable).to_excel(book, sheet_name="答卷", index=False)
         pd.DataFrame({"变量": list(variable), "标签": list(variable.values())}).to_excel(
             book, sheet_name="变量说明", index=False)
     return out.getvalue()

@@ -44,8 +44,11 @@ def _svg(fig, salt: str) -> str:
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
     # Glyph and clip ids repeat across figures; one HTML document needs them unique.
     text = re.sub(r'(id="|href="#|url\(#)', rf"\g<1>{salt}-", text)
-    # Presentation attributes instead of style="": HTML CSS parsers (WeasyPrint's, a strict
-    # Content-Security-Policy) then leave the SVG alone.
+    # Presentation attributes instead of style="" and no <style> element: HTML CSS parsers
+    # (WeasyPrint's, a strict Content-Security-Policy) then leave the SVG alone. The one
+    # global rule matplotlib writes becomes attributes of the root element (inherited).
+    text = re.sub(r"<style[^>]*>.*?</style>", "", text, flags=re.S)
+    text = text.replace("<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" ', 1)
     return re.sub(r'style="([^"]*)"', _attributes, text)
 
 

@@ -9,7 +9,7 @@ readable by Flask's default interface and vice versa.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode, want_bytes
@@ -58,6 +58,12 @@ class FastSessionInterface(SecureCookieSessionInterface):
             )
             cached = app.extensions["manyi_session_serializer"] = (keys, serializer)
         return cached[1]
+
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure when the settings say so or the request came over HTTPS."""
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (
+            has_request_context() and request.is_secure)
 
 
 def init_app(app: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from babel import Locale
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel
 
 LANG_COOKIE = "lang"
@@ -15,6 +15,8 @@ ONE_YEAR = 365 * 24 * 3600
 def select_locale() -> str:
     """The `lang` query argument, else the `lang` cookie, else the default locale."""
     supported = current_app.config["LOCALES"]
+    if not has_request_context():  # CLI commands speak the default language
+        return current_app.config["DEFAULT_LOCALE"]
     # Most requests carry neither: skip parsing the query string and cookies then.
     if b"lang=" in request.query_string:
         if request.args.get("lang") in supported:
@@ -47,7 +49,8 @@ def remember_choice(response):
     """Keep an explicit ?lang= choice in a cookie so later pages follow it."""
     lang = request.args.get("lang") if b"lang=" in request.query_string else None
     if lang in current_app.config["LOCALES"] and request.cookies.get(LANG_COOKIE) != lang:
-        response.set_cookie(LANG_COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+        response.set_cookie(LANG_COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", httponly=True,
+                            secure=current_app.session_interface.get_cookie_secure(current_app))
     return response
 
 

@@ -48,6 +48,14 @@ def serving(app):
         thread.join()
 
 
+def watch_csp(page) -> list[str]:
+    """Collect the console messages in which Chromium reports a CSP violation."""
+    seen: list[str] = []
+    page.on("console", lambda msg: seen.append(msg.text)
+            if "Content Security Policy" in msg.text else None)
+    return seen
+
+
 @pytest.fixture
 def live_server(app):
     """The real app on a loopback port."""

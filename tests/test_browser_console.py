@@ -8,7 +8,7 @@ from sqlalchemy import delete, select, update
 from console.auth import hash_password
 from survey import db as survey_db
 from survey.models import Bulletin, User, Wave
-from tests.test_browser import ARTIFACTS, browser, pytestmark, serving  # noqa: F401
+from tests.test_browser import ARTIFACTS, browser, pytestmark, serving, watch_csp  # noqa: F401
 
 PASSWORD = "correct horse 42"
 
@@ -20,7 +20,8 @@ def demo_server(demo_app):
     if session.scalar(select(User).where(User.email == "chief@bureau.test")) is None:
         session.add(User(email="chief@bureau.test", name="局长", role="admin",
                          password_hash=hash_password(PASSWORD)))
-        session.commit()
+    # End the writer's transaction (BEGIN IMMEDIATE): held open it would lock out the app.
+    session.commit()
     with serving(demo_app) as url:
         yield url
     session.execute(delete(Bulletin))
@@ -39,6 +40,7 @@ def test_admin_computes_and_publishes_a_bulletin(browser, demo_server):  # noqa:
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
+    violations = watch_csp(page)  # the results' charts and the bulletin frame included
     page.goto(f"{demo_server}/console/")
     page.fill('input[name="email"]', "chief@bureau.test")
     page.fill('input[name="password"]', PASSWORD)
@@ -59,3 +61,4 @@ def test_admin_computes_and_publishes_a_bulletin(browser, demo_server):  # noqa:
     frame.locator("text=2026年第3期").first.wait_for()
     page.screenshot(path=str(ARTIFACTS / "bulletin-page.png"), full_page=True)
     context.close()
+    assert violations == []

@@ -55,7 +55,9 @@ def test_later_edits_do_not_change_a_published_bulletin(published, demo):
     demo.execute(update(Category).values(target=50.0))
     demo.commit()
     try:
-        page = published.test_client().get("/bulletins/2026Q3").get_data(as_text=True)
+        client = published.test_client()
+        page = "".join(client.get(path).get_data(as_text=True)
+                       for path in ("/bulletins/2026Q3", "/bulletins/2026Q3/document"))
         demo.expire_all()
         assert demo.get(Bulletin, bulletin.id).html == before
         # Re-rendering from the stored snapshot reproduces the same figures.
@@ -136,3 +138,35 @@ def test_tables_downloads_match_the_snapshot(published, demo):
 def test_issue_label():
     assert service.issue_label(Wave(code="2026Q4")) == "2026年第4期"
     assert service.issue_label(Wave(code="2026-special")) == "2026-special"
+
+
+def test_table_downloads_neutralise_names_that_look_like_formulas(published, demo):
+    import dataclasses
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    bulletin = demo.scalars(select(Bulletin).join(Wave).where(Wave.code == "2026Q3")
+                            .order_by(Bulletin.revision.desc())).first()
+    original = bulletin.result_json
+    result = WaveResult.from_json(original)
+    sectors = result.tables["sectors"].copy()
+    sectors.loc[sectors.index[0], "name_zh"] = '=HYPERLINK("http://evil.test","点我")'
+    sectors.loc[sectors.index[1], "name_zh"] = "\t-2+3"
+    tables = dict(result.tables, sectors=sectors)
+    bulletin.result_json = dataclasses.replace(result, tables=tables).to_json()
+    demo.commit()
+    try:
+        client = published.test_client()
+        csv = pd.read_csv(io.BytesIO(client.get("/bulletins/2026Q3/tables.csv").data),
+                          encoding="utf-8-sig", keep_default_na=False)
+        names = set(csv["名称"])
+        assert '\'=HYPERLINK("http://evil.test","点我")' in names and "'\t-2+3" in names
+        book = openpyxl.load_workbook(io.BytesIO(client.get("/bulletins/2026Q3/tables.xlsx").data))
+        cells = [c.value for row in book.active.iter_rows() for c in row]
+        assert not any(isinstance(v, str) and v.startswith(("=", "+", "-", "@", "\t"))
+                       for v in cells)
+    finally:
+        bulletin.result_json = original
+        demo.commit()
