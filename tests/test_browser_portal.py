@@ -9,7 +9,15 @@ from sqlalchemy import select
 from survey import db as survey_db
 from survey.portal_models import ComplaintReply
 from tests.portal_support import PASSWORD, demo_portal  # noqa: F401
-from tests.test_browser import ARGS, ARTIFACTS, PHONE, browser, pytestmark, serving  # noqa: F401
+from tests.test_browser import (  # noqa: F401
+    ARGS,
+    ARTIFACTS,
+    PHONE,
+    browser,
+    pytestmark,
+    serving,
+    watch_csp,
+)
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
 
@@ -26,6 +34,7 @@ def test_enterprise_user_reads_dashboard_and_replies(browser, portal_server, dem
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(**options)
     page = context.new_page()
+    violations = watch_csp(page)
     page.goto(f"{portal_server}/portal/")
     page.fill('input[name="email"]', demo_portal["email"])
     page.fill('input[name="password"]', PASSWORD)
@@ -50,6 +59,7 @@ def test_enterprise_user_reads_dashboard_and_replies(browser, portal_server, dem
     assert page.locator("text=已标记为办结").count() == 1
     page.screenshot(path=str(ARTIFACTS / f"portal-complaint-{size}.png"), full_page=True)
     context.close()
+    assert violations == []  # the portal loads under the Content-Security-Policy
     session = survey_db.session_scope(demo_app)
     try:
         stored = session.scalars(select(ComplaintReply).where(ComplaintReply.body == reply)).all()
