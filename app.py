@@ -20,6 +20,12 @@ DEFAULTS = {
     "DB_POOL_SIZE": 5,
     # Keyed hashes of IPs and devices; empty means derived from SECRET_KEY.
     "HASH_KEY": "",
+    # Signs the collection-link tokens printed on QR codes; empty means derived from
+    # SECRET_KEY. Set it on its own in production so rotating SECRET_KEY keeps posters valid.
+    "LINK_KEY": "",
+    # Overrides of the data-quality thresholds (analysis.quality.QualityRules), e.g.
+    # {"burst_count": 8, "reading_cps": 15}.
+    "QUALITY": {},
     # The district's clock: decides which day a wave opens and closes.
     "TIMEZONE": "Asia/Shanghai",
     "DEFAULT_LOCALE": "zh_CN",
@@ -70,7 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     import bulletins
     import console
     import instruments.cli
-    from survey import cookies, db, i18n, links, views
+    from survey import cookies, db, i18n, links, quality_cli, ratelimits, views
     from survey import demo as demo_cli
 
     cookies.init_app(app)
@@ -82,8 +88,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf = CSRFProtect(app)
     csrf.exempt(views.bp)
     links.init_app(app)
+    quality_cli.init_app(app)
     demo_cli.init_app(app)
     instruments.cli.init_app(app)
     console.init_app(app)
     bulletins.init_app(app)
+    ratelimits.init_app(app)
     return app

@@ -96,6 +96,8 @@ class Enterprise(Base):
     customer_volume: Mapped[float | None] = mapped_column(Float)
     revenue: Mapped[float | None] = mapped_column(Float)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Local opening hours "HH:MM-HH:MM" when known; responses far outside them are flagged.
+    opening_hours: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     sector: Mapped[Sector] = relationship(back_populates="enterprises")
@@ -178,11 +180,18 @@ class Response(Base):
     # Keyed hashes (HMAC with the secret key), never raw addresses or device signals.
     ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     device_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Keyed hash of the respondent's first-party cookie: one response per device per
+    # enterprise per wave (NULL, e.g. demo or imported rows, never collides).
+    client_hash: Mapped[str | None] = mapped_column(String(64))
     quarantined: Mapped[bool] = mapped_column(Boolean, default=False)
     flags: Mapped[list] = mapped_column(JSON, default=list)
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("wave_id", "enterprise_id", "client_hash", name="uq_response_client"),
     )
 
 
@@ -296,6 +305,30 @@ class Bulletin(Base):
 
 JOB_KINDS = ("compute", "publish")
 JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+REVIEW_DECISIONS = ("release", "confirm")
+
+
+class QuarantineReview(Base):
+    """An analyst's decision on a flagged response: release it into the indices or confirm."""
+
+    __tablename__ = "quarantine_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    # The response's flags when it was reviewed.
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("decision IN ('release', 'confirm')", name="decision_known"),
+    )
 
 
 class Job(Base):
