@@ -11,6 +11,7 @@ from console import (  # noqa: F401  (each module registers its routes)
     collection,
     exports,
     instruments_admin,
+    quarantine,
     results,
     views,
     waves,

@@ -223,6 +223,9 @@ class ComputedResult(Base):
     code_version: Mapped[str] = mapped_column(String(64), default="")
     # SVG charts drawn by the background job for the console: {"sectors": [...], ...}.
     charts: Mapped[dict | None] = mapped_column(JSON)
+    # The same indices with quarantined responses included, for comparison (None: none
+    # were quarantined): [{"level", "unit", "name", "without", "with", "n_without", ...}].
+    with_quarantined: Mapped[list | None] = mapped_column(JSON)
 
     wave: Mapped[Wave] = relationship()
 

@@ -28,6 +28,9 @@ def upgrade() -> None:
         batch_op.create_unique_constraint(
             'uq_response_client', ['wave_id', 'enterprise_id', 'client_hash'])
 
+    with op.batch_alter_table('computed_result', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('with_quarantined', sa.JSON(), nullable=True))
+
     op.create_table(
         'quarantine_review',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -54,6 +57,9 @@ def downgrade() -> None:
     with op.batch_alter_table('quarantine_review', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quarantine_review_response_id'))
     op.drop_table('quarantine_review')
+
+    with op.batch_alter_table('computed_result', schema=None) as batch_op:
+        batch_op.drop_column('with_quarantined')
 
     with op.batch_alter_table('response', schema=None) as batch_op:
         batch_op.drop_constraint('uq_response_client', type_='unique')
