@@ -86,6 +86,12 @@ def straight_lined(answers, rules: QualityRules) -> bool:
     return len(values) >= rules.straight_line_min_items and values.nunique() == 1
 
 
+def epoch_seconds(times: pd.Series) -> np.ndarray:
+    """Seconds since 1970 of UTC timestamps, whatever the datetime resolution (NaN if NaT)."""
+    delta = pd.to_datetime(times, utc=True) - pd.Timestamp(0, tz="UTC")
+    return (delta / pd.Timedelta(seconds=1)).to_numpy(dtype="float64", na_value=np.nan)
+
+
 def burst_members(groups: pd.Series, times: pd.Series, count: int, minutes: float) -> pd.Series:
     """True for each response in a window of `minutes` holding ≥ `count` responses of its
     group (e.g. one enterprise and network); windows never cross groups.
@@ -93,7 +99,7 @@ def burst_members(groups: pd.Series, times: pd.Series, count: int, minutes: floa
     if len(times) == 0:
         return pd.Series([], dtype=bool, index=times.index)
     codes = pd.factorize(groups, use_na_sentinel=True)[0]
-    seconds = pd.to_datetime(times, utc=True).astype("int64").to_numpy() / 1e9
+    seconds = epoch_seconds(times)
     span = float(np.nanmax(seconds) - np.nanmin(seconds)) + minutes * 60 + 1.0
     # Shift each group onto its own stretch of the line so one sorted search serves all.
     key = (seconds - np.nanmin(seconds)) + codes * span

@@ -11,7 +11,7 @@ import re
 
 import pandas as pd
 
-from analysis.quality import QualityRules
+from analysis.quality import QualityRules, epoch_seconds
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -47,12 +47,12 @@ def near_duplicate_comments(frame: pd.DataFrame, rules: QualityRules) -> pd.Seri
         return out
     text = frame["comment"].fillna("").astype(str).map(normalise)
     long_enough = text.str.len() >= rules.comment_min_chars
-    window = pd.Timedelta(hours=rules.comment_window_hours).value
-    times = pd.to_datetime(frame["submitted_at"], utc=True).astype("int64")
+    window = rules.comment_window_hours * 3600
+    times = pd.Series(epoch_seconds(frame["submitted_at"]), index=frame.index)
     for _enterprise, rows in frame[long_enough].groupby("enterprise_id"):
         index = list(rows.index)
         texts = [text[i] for i in index]
-        stamps = [int(times[i]) for i in index]
+        stamps = [float(times[i]) for i in index]
         grams = [ngrams(t, rules.comment_ngram) for t in texts]
         for a, i in enumerate(index):
             similar = sum(
