@@ -99,6 +99,13 @@ def read_row(engine: Engine, statement, values: dict):
 _READERS: weakref.WeakKeyDictionary[Engine, queue.SimpleQueue] = weakref.WeakKeyDictionary()
 
 
+def close_readers(engine: Engine) -> None:
+    """Close the engine's kept reading connections (before disposing of the engine)."""
+    readers = _READERS.pop(engine, None)
+    while readers is not None and not readers.empty():
+        readers.get_nowait().close()
+
+
 def _new_reader(engine: Engine):
     # Detached from the pool: created with the engine's connect events (SQLite pragmas),
     # then owned here rather than counted against the pool's size.

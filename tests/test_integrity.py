@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
+from survey import db as survey_db
 from survey.links import resign_unsigned
 from survey.models import AuditEntry, CollectionLink, Response
+from survey.targets import close_readers
 from survey.tokens import link_key, sign_token, verify_token
 from tests.conftest import csrf_and_key
 from tests.test_console import PASSWORD, csrf, login, make_user  # noqa: F401
@@ -130,15 +132,26 @@ def test_without_its_cookie_a_repeat_is_kept_but_quarantined(client, make_link, 
     assert "duplicate" in rows[1].flags and rows[1].quarantined
 
 
-def _limited_app(database_url, **limits):
-    return create_app({"TESTING": True, "DATABASE_URL": database_url,
-                       "SECRET_KEY": "test-secret", **limits})
+@pytest.fixture
+def limited(app):
+    """Factory: another app on the test database with some limits changed."""
+    made = []
+
+    def make(**limits):
+        made.append(create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
+                                "SECRET_KEY": "test-secret", **limits}))
+        return made[-1]
+
+    yield make
+    for other in made:
+        engine = survey_db.get_engine(other)
+        close_readers(engine)
+        engine.dispose()
 
 
-def test_survey_posts_are_limited_per_network(app, make_link, db_session):
+def test_survey_posts_are_limited_per_network(limited, make_link, db_session):
     link = make_link()
-    limited = _limited_app(app.config["DATABASE_URL"], RATELIMIT_SURVEY_POST="3 per minute")
-    client = limited.test_client()
+    client = limited(RATELIMIT_SURVEY_POST="3 per minute").test_client()
     statuses = []
     for _ in range(5):
         client.delete_cookie("manyi_device", path="/s/")
@@ -154,19 +167,17 @@ def test_survey_posts_are_limited_per_network(app, make_link, db_session):
 
 
 @pytest.mark.parametrize(("lang", "text"), [("zh_CN", "请稍候"), ("en", "Please wait")])
-def test_rate_limit_page_is_friendly_in_both_languages(app, make_link, lang, text):
+def test_rate_limit_page_is_friendly_in_both_languages(limited, make_link, lang, text):
     link = make_link()
-    client = _limited_app(app.config["DATABASE_URL"],
-                          RATELIMIT_SURVEY_GET="1 per minute").test_client()
+    client = limited(RATELIMIT_SURVEY_GET="1 per minute").test_client()
     client.get(f"/s/{link.token}?lang={lang}")
     reply = client.get(f"/s/{link.token}?lang={lang}")
     assert reply.status_code == 429 and text in reply.get_data(as_text=True)
 
 
-def test_survey_posts_are_limited_per_link(app, make_link):
+def test_survey_posts_are_limited_per_link(limited, make_link):
     link = make_link()
-    client = _limited_app(app.config["DATABASE_URL"],
-                          RATELIMIT_SURVEY_POST_LINK="2 per minute").test_client()
+    client = limited(RATELIMIT_SURVEY_POST_LINK="2 per minute").test_client()
     statuses = []
     for i in range(3):
         client.delete_cookie("manyi_device", path="/s/")
@@ -176,11 +187,10 @@ def test_survey_posts_are_limited_per_link(app, make_link):
     assert statuses == [303, 303, 429]
 
 
-def test_logins_are_throttled_per_network_and_per_account(app, make_user):  # noqa: F811
+def test_logins_are_throttled_per_network_and_per_account(limited, make_user):  # noqa: F811
     user = make_user("admin")
-    limited = _limited_app(app.config["DATABASE_URL"], RATELIMIT_LOGIN="4 per minute",
-                           RATELIMIT_LOGIN_ACCOUNT="2 per minute")
-    client = limited.test_client()
+    client = limited(RATELIMIT_LOGIN="4 per minute",
+                     RATELIMIT_LOGIN_ACCOUNT="2 per minute").test_client()
 
     def attempt(email, addr):
         return client.post("/console/login", environ_base={"REMOTE_ADDR": addr}, data={
@@ -195,8 +205,7 @@ def test_logins_are_throttled_per_network_and_per_account(app, make_user):  # no
     assert client.get("/console/login").status_code == 200  # only POSTs count
 
 
-def test_limits_can_be_turned_off_for_benchmarks(app, make_link):
+def test_limits_can_be_turned_off_for_benchmarks(limited, make_link):
     link = make_link()
-    client = _limited_app(app.config["DATABASE_URL"], RATELIMIT_ENABLED=False,
-                          RATELIMIT_SURVEY_GET="1 per minute").test_client()
+    client = limited(RATELIMIT_ENABLED=False, RATELIMIT_SURVEY_GET="1 per minute").test_client()
     assert all(client.get(f"/s/{link.token}").status_code == 200 for _ in range(3))
