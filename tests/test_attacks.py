@@ -74,6 +74,7 @@ def _respond(client, token, answers, addr, ua, clock, seconds, keep_cookie=False
 
 def _index(session, wave_id: int, enterprise_id: int, settings: Settings | None = None) -> float:
     session.rollback()  # a fresh snapshot: see what the app committed
+    session.expire_all()
     table = compute(session, session.get(Wave, wave_id), settings).tables["enterprises"]
     return float(table.loc[table["unit"] == enterprise_id, "estimate"].iloc[0])
 
@@ -105,6 +106,7 @@ def baseline(app, client, make_link, make_wave, db_session):
 
 def _attack_ids(session, after_id: int) -> list[Response]:
     session.rollback()  # a fresh snapshot: see what the app committed
+    session.expire_all()
     return session.scalars(select(Response).where(Response.id > after_id)).all()
 
 
