@@ -15,6 +15,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -25,7 +26,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
-from survey import hashing, quality
+from survey import hashing, quality, ratelimits
 from survey.db import get_engine, get_writer, session_scope
 from survey.forms import issue_key, read_form, read_key, unknown_fields
 from survey.i18n import current_locale
@@ -164,13 +165,23 @@ def _blank_page(target: Target, instrument) -> bytes:
 @bp.get("/s/<token>")
 def questionnaire(token: str):
     """Show the questionnaire a QR code points at."""
+    ratelimits.check("RATELIMIT_SURVEY_GET", _network())
     target = _load(token)
     if not target.accepts_responses(_today()):
         return _closed_page(target)
-    response = Response(_blank_page(target, target.instrument()), mimetype="text/html")
-    if DEVICE_COOKIE not in request.cookies:
-        _set_device_cookie(response, secrets.token_urlsafe(16))
-    return response
+    # The device cookie is set by the first submission, which is all a repeat check needs.
+    return Response(_blank_page(target, target.instrument()), mimetype="text/html")
+
+
+def _network() -> str:
+    """The keyed hash of the client's address (computed once per request)."""
+    if "ip_hash" not in g:
+        g.ip_hash = hashing.ip_hash(_hash_key(), request)
+    return g.ip_hash
+
+
+def _hash_key() -> str:
+    return current_app.config["HASH_KEY"] or current_app.config["SECRET_KEY"]
 
 
 def _set_device_cookie(response: Response, value: str) -> None:
@@ -183,6 +194,8 @@ def _set_device_cookie(response: Response, value: str) -> None:
 @bp.post("/s/<token>")
 def submit(token: str):
     """Validate and store a response, then redirect to the thank-you page."""
+    ratelimits.check("RATELIMIT_SURVEY_POST", _network())
+    ratelimits.check("RATELIMIT_SURVEY_POST_LINK", token[:64])
     target = _load(token)
     if not target.accepts_responses(_today()):
         return _closed_page(target)
@@ -243,7 +256,7 @@ def _form_problems(form, instrument, started_at) -> list[str]:
 
 def _submission(form, instrument, started_at, target, cookie) -> tuple[Submission, bool]:
     """The submission with its inline quality flags, and whether it starts a burst."""
-    key = current_app.config["HASH_KEY"] or current_app.config["SECRET_KEY"]
+    key = _hash_key()
     sub = Submission(
         key=form.key,
         started_at=started_at,
@@ -254,7 +267,7 @@ def _submission(form, instrument, started_at, target, cookie) -> tuple[Submissio
         comment=form.comment,
         wants_complaint=form.complain,
         locale=current_locale(),
-        ip_hash=hashing.ip_hash(key, request),
+        ip_hash=_network(),
         device_hash=hashing.device_hash(key, request),
         client_hash=hashing.client_hash(key, cookie),
         submitted_at=_now(),
