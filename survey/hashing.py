@@ -5,13 +5,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from functools import cache
 
 from flask import Request
 
 
+@cache
+def _keyed(key: str) -> hmac.HMAC:
+    # HMAC's keyed inner and outer states, computed once per key and copied per use.
+    return hmac.new(key.encode(), digestmod=hashlib.sha256)
+
+
 def keyed_hash(key: str, purpose: str, value: str) -> str:
     """HMAC-SHA256 of `value` under `key`, separated by `purpose`; 32 hex characters."""
-    mac = hmac.new(key.encode(), f"{purpose}\x00{value}".encode(), hashlib.sha256)
+    mac = _keyed(key).copy()
+    mac.update(f"{purpose}\x00{value}".encode())
     return mac.hexdigest()[:32]
 
 

@@ -32,8 +32,15 @@ def link_key(config: Mapping) -> bytes:
     return _derive(config.get("LINK_KEY") or config["SECRET_KEY"])
 
 
+@cache
+def _keyed(key: bytes) -> hmac.HMAC:
+    return hmac.new(key, b"manyi.link\x00", hashlib.sha256)
+
+
 def _mac(key: bytes, payload: bytes) -> bytes:
-    return hmac.new(key, b"manyi.link\x00" + payload, hashlib.sha256).digest()[:MAC_BYTES]
+    mac = _keyed(key).copy()
+    mac.update(payload)
+    return mac.digest()[:MAC_BYTES]
 
 
 def sign_token(key: bytes, link_id: int, generation: int) -> str:

@@ -151,3 +151,51 @@ def make_user_in(session, role: str) -> str:
         session.add(User(email=email, name=role, role=role, password_hash=hash_password(PASSWORD)))
         session.commit()
     return email
+
+
+def test_answers_far_outside_opening_hours_are_flagged(app, client, make_link, db_session):
+    from survey.models import Enterprise
+    from tests.conftest import csrf_and_key
+    from tests.test_survey import full_answers
+
+    link = make_link()
+    db_session.get(Enterprise, link.enterprise_id).opening_hours = "09:00-21:00"
+    db_session.commit()
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    flags = []
+    for utc_hour in (19, 4):  # 03:00 and 12:00 in Shanghai
+        clock = today + dt.timedelta(hours=utc_hour)
+        app.extensions["manyi_clock"] = lambda clock=clock: clock
+        client.delete_cookie("manyi_device", path="/s/")
+        fields = csrf_and_key(client.get(f"/s/{link.token}").get_data(as_text=True))
+        app.extensions["manyi_clock"] = lambda clock=clock: clock + dt.timedelta(minutes=3)
+        answers = full_answers(value="7") | {"img_reputation": "9"}
+        assert client.post(f"/s/{link.token}", data=fields | answers,
+                           environ_base={"REMOTE_ADDR": f"10.9.9.{utc_hour}"}).status_code == 303
+        db_session.rollback()
+        db_session.expire_all()
+        flags.append(db_session.scalars(select(Response.flags).order_by(Response.id.desc())).first())
+    assert flags == [["off_hours"], []]
+
+
+@pytest.mark.parametrize(("hours", "saved"), [("09:00-21:00", "09:00-21:00"), ("", None),
+                                              ("9点到21点", "error"), ("25:00-26:00", "error")])
+def test_opening_hours_in_the_enterprise_form(client, make_link, make_user, db_session,  # noqa: F811
+                                              hours, saved):
+    from survey.models import Enterprise
+
+    link = make_link()
+    ent = db_session.get(Enterprise, link.enterprise_id)
+    login(client, make_user("admin").email)
+    url = f"/console/enterprises/{ent.id}"
+    reply = client.post(url, data={"csrf_token": csrf(client, url), "name": ent.name,
+                                   "uscc": ent.uscc, "sector_id": str(ent.sector_id),
+                                   "street": ent.street, "opening_hours": hours, "active": "y"})
+    db_session.rollback()
+    db_session.expire_all()
+    stored = db_session.get(Enterprise, ent.id).opening_hours
+    if saved == "error":
+        assert reply.status_code == 200 and "HH:MM-HH:MM" in reply.get_data(as_text=True)
+        assert stored is None
+    else:
+        assert reply.status_code in (302, 303) and stored == saved
