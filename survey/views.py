@@ -195,8 +195,8 @@ def _set_device_cookie(response: Response, value: str) -> None:
 def submit(token: str):
     """Validate and store a response, then redirect to the thank-you page."""
     ratelimits.check("RATELIMIT_SURVEY_POST", _network())
-    ratelimits.check("RATELIMIT_SURVEY_POST_LINK", token[:64])
     target = _load(token)
+    ratelimits.check("RATELIMIT_SURVEY_POST_LINK", token)  # only real links get counters
     if not target.accepts_responses(_today()):
         return _closed_page(target)
     instrument = target.instrument()
