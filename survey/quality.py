@@ -54,9 +54,16 @@ def threshold_of(code: str, version: int, locale: str, rules: QualityRules) -> f
     return speeder_threshold(shown, len(inst.items), rules)
 
 
-def rating_items(inst: instruments.Instrument) -> list[str]:
+def rating_items(inst: instruments.Instrument) -> tuple[str, ...]:
     """The codes of the instrument's rating-scale items (what straight-lining looks at)."""
-    return [i.code for i in inst.items if i.scale.kind == "rating"]
+    found = _RATING_ITEMS.get(inst.key)
+    if found is None:
+        found = _RATING_ITEMS[inst.key] = tuple(
+            i.code for i in inst.items if i.scale.kind == "rating")
+    return found
+
+
+_RATING_ITEMS: dict[str, tuple[str, ...]] = {}
 
 
 def parse_hours(text: str | None) -> tuple[int, int] | None:
