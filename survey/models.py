@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -178,8 +179,8 @@ class Response(Base):
     # Form-issued key: a double tap or a refresh cannot store a second response.
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     # Keyed hashes (HMAC with the secret key), never raw addresses or device signals.
-    ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    device_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    device_hash: Mapped[str | None] = mapped_column(String(64))
     # Keyed hash of the respondent's first-party cookie: one response per device per
     # enterprise per wave (NULL, e.g. demo or imported rows, never collides).
     client_hash: Mapped[str | None] = mapped_column(String(64))
@@ -192,6 +193,9 @@ class Response(Base):
 
     __table_args__ = (
         UniqueConstraint("wave_id", "enterprise_id", "client_hash", name="uq_response_client"),
+        # Answers from one network to one enterprise, recent first: the burst and duplicate
+        # checks at submission (and any look-up by network: ip_hash leads).
+        Index("ix_response_network", "ip_hash", "enterprise_id", "wave_id", "submitted_at"),
     )
 
 

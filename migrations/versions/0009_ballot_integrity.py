@@ -27,6 +27,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('client_hash', sa.String(length=64), nullable=True))
         batch_op.create_unique_constraint(
             'uq_response_client', ['wave_id', 'enterprise_id', 'client_hash'])
+        batch_op.drop_index('ix_response_ip_hash')
+        # Devices are looked up within a network (ix_response_network), never on their own.
+        batch_op.drop_index('ix_response_device_hash')
+        batch_op.create_index('ix_response_network',
+                              ['ip_hash', 'enterprise_id', 'wave_id', 'submitted_at'])
 
     with op.batch_alter_table('computed_result', schema=None) as batch_op:
         batch_op.add_column(sa.Column('with_quarantined', sa.JSON(), nullable=True))
@@ -62,6 +67,9 @@ def downgrade() -> None:
         batch_op.drop_column('with_quarantined')
 
     with op.batch_alter_table('response', schema=None) as batch_op:
+        batch_op.drop_index('ix_response_network')
+        batch_op.create_index('ix_response_ip_hash', ['ip_hash'])
+        batch_op.create_index('ix_response_device_hash', ['device_hash'])
         batch_op.drop_constraint('uq_response_client', type_='unique')
         batch_op.drop_column('client_hash')
 
