@@ -15,7 +15,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    g,
     redirect,
     render_template,
     request,
@@ -26,8 +25,8 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
-from survey import hashing, quality, ratelimits
-from survey.db import get_engine, get_writer, session_scope
+from survey import hashing, quality, ratelimits, respondent
+from survey.db import get_engine, get_writer
 from survey.forms import issue_key, read_form, read_key, unknown_fields
 from survey.i18n import current_locale
 from survey.responses import REPEAT, Submission, store
@@ -37,8 +36,6 @@ from survey.tokens import link_key, verify_token
 bp = Blueprint("survey", __name__)
 PROFILE_COLUMNS = ("age_band", "sex", "residence", "frequency")
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{8,64}")
-DEVICE_COOKIE = "manyi_device"
-DEVICE_COOKIE_DAYS = 400
 
 
 def _load(token: str) -> Target:
@@ -165,7 +162,7 @@ def _blank_page(target: Target, instrument) -> bytes:
 @bp.get("/s/<token>")
 def questionnaire(token: str):
     """Show the questionnaire a QR code points at."""
-    ratelimits.check("RATELIMIT_SURVEY_GET", _network())
+    ratelimits.check("RATELIMIT_SURVEY_GET", respondent.network_hash())
     target = _load(token)
     if not target.accepts_responses(_today()):
         return _closed_page(target)
@@ -173,30 +170,10 @@ def questionnaire(token: str):
     return Response(_blank_page(target, target.instrument()), mimetype="text/html")
 
 
-def _network() -> str:
-    """The keyed hash of the client's address (computed once per request)."""
-    if "ip_hash" not in g:
-        g.ip_hash = hashing.ip_hash(_hash_key(), request)
-    return g.ip_hash
-
-
-def _hash_key() -> str:
-    return current_app.config["HASH_KEY"] or current_app.config["SECRET_KEY"]
-
-
-def _set_device_cookie(response: Response, value: str) -> None:
-    # First-party, long-lived, script-proof: one response per device per enterprise. The
-    # value is URL-safe, so the header is written directly (werkzeug's set_cookie also
-    # formats an Expires date, a noticeable share of a submission).
-    secure = "; Secure" if current_app.config["SESSION_COOKIE_SECURE"] else ""
-    response.headers.add("Set-Cookie", f"{DEVICE_COOKIE}={value}; Max-Age="
-                         f"{DEVICE_COOKIE_DAYS * 86400}; Path=/s/; HttpOnly; SameSite=Lax{secure}")
-
-
 @bp.post("/s/<token>")
 def submit(token: str):
     """Validate and store a response, then redirect to the thank-you page."""
-    ratelimits.check("RATELIMIT_SURVEY_POST", _network())
+    ratelimits.check("RATELIMIT_SURVEY_POST", respondent.network_hash())
     target = _load(token)
     ratelimits.check("RATELIMIT_SURVEY_POST_LINK", token)  # only real links get counters
     if not target.accepts_responses(_today()):
@@ -209,35 +186,18 @@ def submit(token: str):
         key = form.key if started_at else issue_key(current_app.config["SECRET_KEY"])
         body = questions_html(instrument, current_locale(), form.raw, form.errors)
         return _page(target, instrument, body, key, 400, problems)
-    cookie = request.cookies.get(DEVICE_COOKIE, "")[:64] or secrets.token_urlsafe(16)
+    known = request.cookies.get(respondent.DEVICE_COOKIE, "")[:64]
+    cookie = known or secrets.token_urlsafe(16)
     sub, burst_starts = _submission(form, instrument, started_at, target, cookie)
     if store(get_writer(), target, sub) == REPEAT:
         return render_template("survey/already.html", target=target)
     if burst_starts:
-        _flag_burst(target, sub)
+        respondent.flag_burst(target, sub)
     # The token was matched by TOKEN_SHAPE (URL-safe), so the path needs no quoting.
     response = redirect(f"{request.script_root}/s/{token}/thanks", code=303)
-    if DEVICE_COOKIE not in request.cookies:
-        _set_device_cookie(response, cookie)
+    if not known:
+        respondent.set_device_cookie(response, cookie)
     return response
-
-
-def _flag_burst(target: Target, sub: Submission) -> None:
-    session = session_scope(write=True)
-    try:
-        quality.flag_burst_neighbours(session, target, sub.ip_hash, sub.submitted_at,
-                                      _rules())
-        session.commit()
-    finally:
-        session.close()
-
-
-def _rules():
-    rules = current_app.extensions.get("manyi_quality_rules")
-    if rules is None:
-        rules = current_app.extensions["manyi_quality_rules"] = quality.rules_of(
-            current_app.config)
-    return rules
 
 
 def _form_problems(form, instrument, started_at) -> list[str]:
@@ -258,7 +218,7 @@ def _form_problems(form, instrument, started_at) -> list[str]:
 
 def _submission(form, instrument, started_at, target, cookie) -> tuple[Submission, bool]:
     """The submission with its inline quality flags, and whether it starts a burst."""
-    key = _hash_key()
+    key = respondent.hash_key()
     sub = Submission(
         key=form.key,
         started_at=started_at,
@@ -269,14 +229,14 @@ def _submission(form, instrument, started_at, target, cookie) -> tuple[Submissio
         comment=form.comment,
         wants_complaint=form.complain,
         locale=current_locale(),
-        ip_hash=_network(),
+        ip_hash=respondent.network_hash(),
         device_hash=hashing.device_hash(key, request),
         client_hash=hashing.client_hash(key, cookie),
         submitted_at=_now(),
     )
     zone = _zone(current_app.config["TIMEZONE"])
     flags, burst_starts = quality.inline_flags(
-        get_engine(), target, sub, sub.submitted_at, _rules(), zone)
+        get_engine(), target, sub, sub.submitted_at, respondent.quality_rules(), zone)
     return replace(sub, flags=tuple(flags)), burst_starts
 
 
