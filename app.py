@@ -20,6 +20,12 @@ DEFAULTS = {
     "DB_POOL_SIZE": 5,
     # Keyed hashes of IPs and devices; empty means derived from SECRET_KEY.
     "HASH_KEY": "",
+    # Signs the collection-link tokens printed on QR codes; empty means derived from
+    # SECRET_KEY. Set it on its own in production so rotating SECRET_KEY keeps posters valid.
+    "LINK_KEY": "",
+    # Overrides of the data-quality thresholds (analysis.quality.QualityRules), e.g.
+    # {"burst_count": 8, "reading_cps": 15}.
+    "QUALITY": {},
     # The district's clock: decides which day a wave opens and closes.
     "TIMEZONE": "Asia/Shanghai",
     "DEFAULT_LOCALE": "zh_CN",
@@ -84,7 +90,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     import console
     import instruments.cli
     import portal
-    from survey import backup, cookies, db, i18n, links, retention, security, views
+    from survey import (
+        backup,
+        cookies,
+        db,
+        i18n,
+        links,
+        quality_cli,
+        ratelimits,
+        retention,
+        security,
+        views,
+    )
     from survey import demo as demo_cli
 
     security.init_app(app)
@@ -97,6 +114,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf = CSRFProtect(app)
     csrf.exempt(views.bp)
     links.init_app(app)
+    quality_cli.init_app(app)
     demo_cli.init_app(app)
     instruments.cli.init_app(app)
     console.init_app(app)
@@ -104,4 +122,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     portal.init_app(app)
     retention.init_app(app)
     backup.init_app(app)
+    ratelimits.init_app(app)
     return app

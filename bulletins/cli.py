@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bulletins import service
 from reports import bulletin_pdf
-from survey.compute import compute, store_result, summary_lines
+from survey.compute import compute, store_result, summary_lines, with_quarantined
 from survey.db import session_scope
 from survey.models import Wave
 
@@ -31,6 +31,7 @@ def compute_command(wave_code: str) -> None:
             raise click.ClickException(str(error)) from error
         row = store_result(session, wave, result)
         row.charts = service.console_charts(session, wave, result)
+        row.with_quarantined = with_quarantined(session, wave, result)
         session.commit()
         click.echo(f"wave {wave.code}: result #{row.id}, input sha256 {row.input_sha256[:16]}…")
         for line in summary_lines(result):

@@ -19,7 +19,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from bulletins import service
-from survey.compute import compute, store_result
+from survey.compute import compute, store_result, with_quarantined
 from survey.db import session_scope
 from survey.models import Job, utcnow
 
@@ -79,6 +79,7 @@ def run(session: Session, job: Job) -> None:
             _progress(session, job, 70, "drawing charts")
             row = store_result(session, job.wave, result)
             row.charts = service.console_charts(session, job.wave, result)
+            row.with_quarantined = with_quarantined(session, job.wave, result)
         else:
             _progress(session, job, 20, "computing and rendering the bulletin")
             bulletin = service.publish(session, job.wave, job.created_by,

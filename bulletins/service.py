@@ -52,10 +52,17 @@ def aggregation_weights(session: Session) -> list[dict]:
 
 
 def intake(session: Session, wave: Wave) -> dict:
-    """Responses received and quarantined in the wave."""
+    """Responses received and quarantined in the wave, and the quarantined ones counted by
+    reason code (a response with two reasons counts under both)."""
     base = select(func.count()).select_from(Response).where(Response.wave_id == wave.id)
+    reasons: dict[str, int] = {}
+    for flags in session.scalars(select(Response.flags).where(
+            Response.wave_id == wave.id, Response.quarantined.is_(True))):
+        for code in flags or ["unspecified"]:
+            reasons[code] = reasons.get(code, 0) + 1
     return {"received": session.scalar(base),
-            "quarantined": session.scalar(base.where(Response.quarantined.is_(True)))}
+            "quarantined": session.scalar(base.where(Response.quarantined.is_(True))),
+            "reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))}
 
 
 def snapshot_meta(session: Session, wave: Wave) -> dict:

@@ -14,6 +14,7 @@ from console import (  # noqa: F401  (each module registers its routes)
     exports,
     instruments_admin,
     invitations,
+    quarantine,
     results,
     views,
     waves,

@@ -16,11 +16,11 @@ from console import audit, posters
 from console.access import ADMIN, BUREAU, allow
 from console.blueprint import bp
 from survey.db import get_or_404, get_session
-from survey.links import create_link, qr_png, qr_svg, survey_url
+from survey.links import create_link, qr_png, qr_svg, rotate_link, survey_url
 from survey.models import CollectionLink, Enterprise, Sector, Wave
 from survey.models import Response as Answered
 
-LINK_FIELDS = ("token", "enterprise_id", "wave_id", "location", "active")
+LINK_FIELDS = ("token", "generation", "enterprise_id", "wave_id", "location", "active")
 
 
 @bp.get("/waves/<int:wave_id>/links")
@@ -75,6 +75,24 @@ def retire_link(link_id: int):
     audit.record(session, current_user, "retire", "link", link.id, before,
                  audit.snapshot(link, LINK_FIELDS))
     session.commit()
+    return redirect(url_for("console.links", wave_id=link.wave_id), code=303)
+
+
+@bp.post("/links/<int:link_id>/rotate")
+@allow(*ADMIN)
+def rotate(link_id: int):
+    """Reprint a link: a new token and QR code; the old code stops working (audited)."""
+    session = get_session()
+    link = get_or_404(CollectionLink, link_id)
+    if not link.active:
+        flash(_("A retired link cannot be reprinted."), "error")
+        return redirect(url_for("console.links", wave_id=link.wave_id), code=303)
+    before = audit.snapshot(link, LINK_FIELDS)
+    rotate_link(link)
+    audit.record(session, current_user, "rotate", "link", link.id, before,
+                 audit.snapshot(link, LINK_FIELDS))
+    session.commit()
+    flash(_("New QR code issued; the old one no longer works. Print the new poster."), "info")
     return redirect(url_for("console.links", wave_id=link.wave_id), code=303)
 
 

@@ -28,9 +28,11 @@ from console.blueprint import bp
 from survey import uscc
 from survey.db import get_or_404, get_session
 from survey.models import Enterprise, Sector
+from survey.quality import parse_hours
 
 PER_PAGE = 50
-FIELDS = ("name", "uscc", "sector_id", "street", "customer_volume", "revenue", "active")
+FIELDS = ("name", "uscc", "sector_id", "street", "customer_volume", "revenue", "active",
+          "opening_hours")
 # Settings read with these defaults when the app does not set them.
 IMPORT_MAX_ROWS = 5000
 IMPORT_MAX_BYTES = 4 * 1024 * 1024
@@ -89,6 +91,11 @@ def _valid_code(_form, field) -> None:
         raise ValidationError(_("Invalid credit code: %(detail)s.", detail=uscc_problem(why)))
 
 
+def _valid_hours(_form, field) -> None:
+    if parse_hours(field.data) is None:
+        raise ValidationError(_("Write the hours as HH:MM-HH:MM, e.g. 09:00-21:00."))
+
+
 def uscc_problem(why: str) -> str:
     """A survey.uscc problem text in the request's language."""
     return str(USCC_PROBLEMS.get(why, why))
@@ -126,6 +133,8 @@ class EnterpriseForm(FlaskForm):
         Optional(), NumberRange(min=0, message=_l("Must be zero or more."))])
     revenue = AmountField(COLUMN_LABELS["revenue"], validators=[
         Optional(), NumberRange(min=0, message=_l("Must be zero or more."))])
+    opening_hours = StringField(_l("Opening hours, e.g. 09:00-21:00 (optional)"),
+                                filters=[_strip], validators=[Optional(), _valid_hours])
     active = BooleanField(_l("Active"), default=True)
 
 
@@ -251,6 +260,7 @@ def _fill(enterprise: Enterprise, form: EnterpriseForm) -> None:
     enterprise.customer_volume = _float(form.customer_volume.data)
     enterprise.revenue = _float(form.revenue.data)
     enterprise.active = form.active.data
+    enterprise.opening_hours = form.opening_hours.data or None
 
 
 def _float(value) -> float | None:

@@ -56,7 +56,22 @@ def results(wave_id: int):
         "iterations", "converged", "equal_weight_fallback")) if result else []
     charts = {k: [Markup(svg) for svg in v] for k, v in (row.charts or {}).items()} if row else {}
     return render_template("console/results.html", wave=wave, row=row, tables=tables,
-                           priorities=priorities, diagnostics=diagnostics, charts=charts)
+                           priorities=priorities, diagnostics=diagnostics, charts=charts,
+                           compared=compared_rows(row.with_quarantined if row else None))
+
+
+def compared_rows(rows: list[dict] | None) -> list[dict]:
+    """Units whose index or sample changes when quarantined responses are included (every
+    district, category and sector row; enterprises only when they change)."""
+    shown = []
+    for r in rows or []:
+        before, after = r.get("without"), r.get("with")
+        delta = None if before is None or after is None else after - before
+        moved = delta is not None and abs(delta) >= 0.05
+        changed = r.get("n_with") != r.get("n_without") or moved
+        if r["level"] != "enterprises" or changed:
+            shown.append({**r, "delta": delta})
+    return shown
 
 
 @bp.post("/waves/<int:wave_id>/<any(compute, publish):kind>")

@@ -10,6 +10,13 @@ from analysis import Settings, WaveResult, methodology_text, quadrants
 from reports.fmt import CONSTRUCTS_ZH, DASH, count, is_number, num
 
 REASONS_ZH = {"no responses": "本期无有效样本", "no sector with data": "所属行业均无数据"}
+#: Quarantine reason codes as the bulletin names them.
+FLAGS_ZH = {
+    "speeder": "答题过快", "straight_line": "所有题目同一分值", "duplicate": "同一设备重复作答",
+    "burst": "同一网络短时集中作答", "off_hours": "营业时间外作答",
+    "near_duplicate_comment": "留言雷同", "cross_rating": "同一设备评价多家同业",
+    "appeal_upheld": "企业申诉成立", "unspecified": "其他",
+}
 LEVELS_ZH = {"enterprise": "企业", "sector": "行业", "category": "大类", "district": "全区"}
 DESIGN_ZH = {
     "sample": "分层整群抽样：以行业为层、企业为初级抽样单位（PSU），企业内顾客为次级单位",
@@ -74,7 +81,7 @@ def _intake(intake: dict | None) -> dict | None:
     """Received and quarantined responses as supplied by the caller (not in the result)."""
     if not intake:
         return None
-    reasons = [{"reason": str(k), "count": count(v)}
+    reasons = [{"reason": FLAGS_ZH.get(str(k), str(k)), "count": count(v)}
                for k, v in (intake.get("reasons") or {}).items()]
     return {"received": count(intake.get("received")),
             "quarantined": count(intake.get("quarantined", 0)), "reasons": reasons}

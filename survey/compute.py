@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis import Settings, WaveResult, compute_wave
 from survey import frames
-from survey.models import ComputedResult, Wave
+from survey.models import ComputedResult, Response, Wave
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,6 +67,47 @@ def store_result(session: Session, wave: Wave, result: WaveResult) -> ComputedRe
     )
     session.add(row)
     return row
+
+
+COMPARED_LEVELS = ("district", "categories", "sectors", "enterprises")
+
+
+def with_quarantined(session: Session, wave: Wave, result: WaveResult,
+                     settings: Settings | None = None) -> list[dict] | None:
+    """Each unit's index without (as published) and with the quarantined responses, or
+    None when the wave has no quarantined response or the result already includes them."""
+    settings = settings or Settings.from_dict(wave.analysis_settings or {})
+    quarantined = session.scalar(select(func.count()).select_from(Response).where(
+        Response.wave_id == wave.id, Response.quarantined.is_(True)))
+    if not quarantined or settings.include_quarantined:
+        return None
+    other = compute(session, wave, dataclasses.replace(settings, include_quarantined=True))
+    return compare_results(result, other)
+
+
+def compare_results(without: WaveResult, including: WaveResult) -> list[dict]:
+    """Rows of (level, unit, name, index and n without and with), matched by unit."""
+    rows = []
+    for level in COMPARED_LEVELS:
+        a, b = without.tables.get(level), including.tables.get(level)
+        if a is None or b is None:
+            continue
+        other = b.set_index(b["unit"].astype(str))
+        for rec in a.to_dict("records"):
+            match = other.loc[str(rec["unit"])] if str(rec["unit"]) in other.index else None
+            rows.append({
+                "level": level, "unit": str(rec["unit"]),
+                "name": str(rec.get("name_zh") or rec.get("name") or rec["unit"]),
+                "without": _number(rec["estimate"]), "n_without": int(rec["n"]),
+                "with": _number(match["estimate"]) if match is not None else None,
+                "n_with": int(match["n"]) if match is not None else None,
+            })
+    return rows
+
+
+def _number(value) -> float | None:
+    value = float(value)
+    return round(value, 3) if value == value else None
 
 
 def latest_result(session: Session, wave: Wave) -> ComputedResult | None:

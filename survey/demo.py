@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 import instruments
 from survey import demo_spec as spec
 from survey.db import session_scope
-from survey.links import create_link, survey_url
+from survey.links import resign_unsigned, survey_url
 from survey.models import (
     Answer,
     Category,
@@ -26,6 +26,7 @@ from survey.models import (
     Wave,
 )
 from survey.simulate import TAU, Items, enterprise_effects, simulate_responses
+from survey.tokens import link_key, sign_token
 from survey.uscc import ALPHABET, make_code
 
 POSITIVE = (
@@ -63,8 +64,12 @@ def is_loaded(session: Session) -> bool:
     return bool(session.scalar(select(func.count()).select_from(Category)))
 
 
-def load(session: Session, seed: int, today: dt.date) -> dict[str, int]:
+def load(
+    session: Session, seed: int, today: dt.date, key: bytes | None = None
+) -> dict[str, int]:
     """Create the demo district and its responses; the caller commits.
+
+    Link tokens are signed with `key` (default: the current app's link key).
 
     Returns counts of what was created.
     """
@@ -101,7 +106,7 @@ def load(session: Session, seed: int, today: dt.date) -> dict[str, int]:
         enterprises += [_enterprise(name, sector, rng) for name in spec.enterprise_names(s)]
     session.add_all(enterprises)
     session.flush()
-    links = _links(session, enterprises, waves, rng)
+    links = _links(session, enterprises, waves, rng, key or link_key(current_app.config))
     n = _responses(session, enterprises, waves, links, rng, today)
     return {
         "categories": len(categories),
@@ -138,12 +143,21 @@ def _enterprise(name: str, sector: Sector, rng: np.random.Generator) -> Enterpri
     )
 
 
-def _links(session, enterprises, waves, rng) -> dict[tuple[int, int], list[CollectionLink]]:
+def _links(session, enterprises, waves, rng, key) -> dict[tuple[int, int], list]:
     links = {}
     for wave in waves:
         for ent in enterprises:
             places = ["总店", "分店"] if rng.random() < 0.2 else [""]
-            links[ent.id, wave.id] = [create_link(session, ent, wave, p) for p in places]
+            links[ent.id, wave.id] = [
+                CollectionLink(token=f"unsigned-{ent.id}-{wave.code}-{i}", enterprise=ent,
+                               wave=wave, location=p, generation=1)
+                for i, p in enumerate(places)
+            ]
+            session.add_all(links[ent.id, wave.id])
+    session.flush()
+    for group in links.values():
+        for link in group:
+            link.token = sign_token(key, link.id, link.generation)
     session.flush()
     return links
 
@@ -251,6 +265,11 @@ def demo_command(if_empty: bool) -> None:
         if is_loaded(session):
             if not if_empty:
                 raise click.ClickException("the database already holds data; demo not loaded")
+            # Links made before tokens were signed (or under another key) get new tokens.
+            resigned = resign_unsigned(session, link_key(current_app.config))
+            session.commit()
+            if resigned:
+                click.echo(f"{resigned} unsigned link(s) re-issued")
         else:
             today = dt.datetime.now().date()
             counts = load(session, current_app.config["DEMO_SEED"], today)

@@ -114,10 +114,13 @@ def unknown_fields(instrument: Instrument, submitted) -> list[str]:
     return sorted(set(submitted) - known)
 
 
-def issue_key(secret: str) -> str:
-    """A fresh idempotency key for one form, signed with the time it was issued."""
-    return KeyCachingTimestampSigner(secret, salt=KEY_SALT).sign(
-        secrets.token_urlsafe(12)).decode()
+def issue_key(secret: str, issued_at: datetime | None = None) -> str:
+    """A fresh idempotency key for one form, signed with the time it was issued (now, or
+    `issued_at` when the app runs on a test clock)."""
+    signer = KeyCachingTimestampSigner(secret, salt=KEY_SALT)
+    if issued_at is not None:
+        signer.get_timestamp = lambda: int(issued_at.timestamp())
+    return signer.sign(secrets.token_urlsafe(12)).decode()
 
 
 def read_key(secret: str, key: str | None) -> datetime | None:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+from functools import cache
 
 from flask import Request
 
 
+@cache
+def _keyed(key: str) -> hmac.HMAC:
+    # HMAC's keyed inner and outer states, computed once per key and copied per use.
+    return hmac.new(key.encode(), digestmod=hashlib.sha256)
+
+
 def keyed_hash(key: str, purpose: str, value: str) -> str:
     """HMAC-SHA256 of `value` under `key`, separated by `purpose`; 32 hex characters."""
-    mac = hmac.new(key.encode(), f"{purpose}\x00{value}".encode(), hashlib.sha256)
+    mac = _keyed(key).copy()
+    mac.update(f"{purpose}\x00{value}".encode())
     return mac.hexdigest()[:32]
 
 
@@ -24,9 +33,24 @@ def ip_hash(key: str, request: Request) -> str:
     return keyed_hash(key, "ip", client_ip(request))
 
 
+_MINOR_VERSIONS = re.compile(r"(\d+)(?:[._]\d+)+")
+
+
+def coarse_agent(user_agent: str) -> str:
+    """The user agent's families and major versions only ("Chrome/120.0.6099" → "Chrome/120")."""
+    return _MINOR_VERSIONS.sub(r"\1", user_agent)[:300]
+
+
 def device_hash(key: str, request: Request) -> str:
-    """Keyed hash of coarse device signals: user agent and preferred languages."""
-    signals = "|".join(
-        (request.headers.get("User-Agent", ""), request.headers.get("Accept-Language", ""))
-    )
+    """Keyed hash of coarse device signals: user-agent families and major versions, and the
+    preferred languages. Many phones share it; with the network hash it tells devices apart."""
+    signals = "|".join((
+        coarse_agent(request.headers.get("User-Agent", "")),
+        request.headers.get("Accept-Language", "")[:100].lower(),
+    ))
     return keyed_hash(key, "device", signals)
+
+
+def client_hash(key: str, cookie: str) -> str:
+    """Keyed hash of the respondent's first-party device cookie."""
+    return keyed_hash(key, "client", cookie)

@@ -15,24 +15,49 @@ from sqlalchemy.orm import Session
 
 from survey.db import session_scope
 from survey.models import CollectionLink, Enterprise, Wave
-
-TOKEN_BYTES = 16
-
-
-def new_token() -> str:
-    """An unguessable URL-safe token (128 random bits)."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
+from survey.tokens import link_key, sign_token, verify_token
 
 
 def create_link(
-    session: Session, enterprise: Enterprise, wave: Wave, location: str = ""
+    session: Session, enterprise: Enterprise, wave: Wave, location: str = "", *,
+    key: bytes | None = None,
 ) -> CollectionLink:
-    """Add an active link for `enterprise` in `wave` at `location`; the caller commits."""
+    """Add an active link for `enterprise` in `wave` at `location`; the caller commits.
+
+    The link is flushed to learn its id, then given its signed token (`key` defaults to
+    the current app's link key).
+    """
+    # A random placeholder, never valid as a signed token, until the id is known.
     link = CollectionLink(
-        token=new_token(), enterprise=enterprise, wave=wave, location=location.strip()
+        token=secrets.token_urlsafe(16), enterprise=enterprise, wave=wave,
+        location=location.strip(), generation=1,
     )
     session.add(link)
+    session.flush()
+    link.token = sign_token(key or link_key(current_app.config), link.id, link.generation)
     return link
+
+
+def rotate_link(link: CollectionLink, key: bytes | None = None) -> str:
+    """Reprint `link`: next generation, new token; the old token is refused from now on.
+
+    Returns the retired token; the caller commits (the link keeps its responses).
+    """
+    old = link.token
+    link.generation += 1
+    link.token = sign_token(key or link_key(current_app.config), link.id, link.generation)
+    return old
+
+
+def resign_unsigned(session: Session, key: bytes) -> int:
+    """Re-issue the tokens that do not verify under `key` (links made before signing, or
+    after a key change) as a new generation; returns how many. The caller commits."""
+    count = 0
+    for link in session.scalars(select(CollectionLink).order_by(CollectionLink.id)):
+        if verify_token(key, link.token) != (link.id, link.generation):
+            rotate_link(link, key)
+            count += 1
+    return count
 
 
 def survey_url(token: str, base_url: str | None = None) -> str:
@@ -112,6 +137,40 @@ def list_command(wave_code: str) -> None:
             click.echo(f"{survey_url(link.token)}\t{name}\t{link.location}")
     finally:
         session.close()
+
+
+@links_group.command("rotate")
+@with_appcontext
+@click.argument("link_ids", nargs=-1, type=int, required=True)
+def rotate_command(link_ids: tuple[int, ...]) -> None:
+    """Reprint links: give each a new token (next generation) and retire the old one."""
+    session = session_scope(write=True)
+    try:
+        links = [session.get(CollectionLink, i) for i in link_ids]
+        missing = [i for i, link in zip(link_ids, links, strict=True) if link is None]
+        if missing:
+            raise click.ClickException(f"no link {missing[0]}")
+        for link in links:
+            rotate_link(link)
+        session.commit()
+        for link in links:
+            click.echo(f"{survey_url(link.token)}\tgeneration {link.generation}")
+    finally:
+        session.close()
+
+
+@links_group.command("resign")
+@with_appcontext
+def resign_command() -> None:
+    """Re-issue every token not signed with the current LINK_KEY (after upgrading to signed
+    links, or after changing the key): the old URLs stop working, so reprint those QR codes."""
+    session = session_scope(write=True)
+    try:
+        count = resign_unsigned(session, link_key(current_app.config))
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"{count} link(s) re-issued")
 
 
 def _write_qr(directory: str, token: str, url: str) -> None:

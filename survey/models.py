@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -96,6 +97,8 @@ class Enterprise(Base):
     customer_volume: Mapped[float | None] = mapped_column(Float)
     revenue: Mapped[float | None] = mapped_column(Float)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Local opening hours "HH:MM-HH:MM" when known; responses far outside them are flagged.
+    opening_hours: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     sector: Mapped[Sector] = relationship(back_populates="enterprises")
@@ -176,13 +179,23 @@ class Response(Base):
     # Form-issued key: a double tap or a refresh cannot store a second response.
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     # Keyed hashes (HMAC with the secret key), never raw addresses or device signals.
-    ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    device_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    device_hash: Mapped[str | None] = mapped_column(String(64))
+    # Keyed hash of the respondent's first-party cookie: one response per device per
+    # enterprise per wave (NULL, e.g. demo or imported rows, never collides).
+    client_hash: Mapped[str | None] = mapped_column(String(64))
     quarantined: Mapped[bool] = mapped_column(Boolean, default=False)
     flags: Mapped[list] = mapped_column(JSON, default=list)
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("wave_id", "enterprise_id", "client_hash", name="uq_response_client"),
+        # Answers from one network to one enterprise, recent first: the burst and duplicate
+        # checks at submission (and any look-up by network: ip_hash leads).
+        Index("ix_response_network", "ip_hash", "enterprise_id", "wave_id", "submitted_at"),
     )
 
 
@@ -214,6 +227,9 @@ class ComputedResult(Base):
     code_version: Mapped[str] = mapped_column(String(64), default="")
     # SVG charts drawn by the background job for the console: {"sectors": [...], ...}.
     charts: Mapped[dict | None] = mapped_column(JSON)
+    # The same indices with quarantined responses included, for comparison (None: none
+    # were quarantined): [{"level", "unit", "name", "without", "with", "n_without", ...}].
+    with_quarantined: Mapped[list | None] = mapped_column(JSON)
 
     wave: Mapped[Wave] = relationship()
 
@@ -296,6 +312,30 @@ class Bulletin(Base):
 
 JOB_KINDS = ("compute", "publish")
 JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+REVIEW_DECISIONS = ("release", "confirm")
+
+
+class QuarantineReview(Base):
+    """An analyst's decision on a flagged response: release it into the indices or confirm."""
+
+    __tablename__ = "quarantine_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    # The response's flags when it was reviewed.
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("decision IN ('release', 'confirm')", name="decision_known"),
+    )
 
 
 class Job(Base):

@@ -36,12 +36,20 @@ class Submission:
     locale: str
     ip_hash: str | None
     device_hash: str | None
+    client_hash: str | None = None
+    flags: tuple[str, ...] = ()
+    submitted_at: datetime | None = None
 
 
-def store(engine: Engine, link: LinkLike, sub: Submission) -> bool:
-    """Insert the response and its answers; False when its key was already stored.
+STORED, ALREADY_STORED, REPEAT = "stored", "already_stored", "repeat"
 
-    All rows are written in one transaction, so a response is stored whole or not at all.
+
+def store(engine: Engine, link: LinkLike, sub: Submission) -> str:
+    """Insert the response and its answers, flagged and quarantined when `sub.flags` say so.
+
+    Returns STORED; ALREADY_STORED when its form key was stored before (a double tap);
+    REPEAT when this device (its cookie's hash) has already answered for this enterprise
+    in this wave. All rows are written in one transaction: stored whole or not at all.
     """
     values = dict(
         link_id=link.id,
@@ -51,14 +59,15 @@ def store(engine: Engine, link: LinkLike, sub: Submission) -> bool:
         instrument_version=sub.instrument_version,
         locale=sub.locale,
         started_at=sub.started_at,
-        submitted_at=utcnow(),
+        submitted_at=sub.submitted_at or utcnow(),
         comment=sub.comment,
         wants_complaint=sub.wants_complaint,
         idempotency_key=sub.key,
         ip_hash=sub.ip_hash,
         device_hash=sub.device_hash,
-        quarantined=False,
-        flags=[],
+        client_hash=sub.client_hash,
+        quarantined=bool(sub.flags),
+        flags=list(sub.flags),
         **sub.profile,
     )
     try:
@@ -74,12 +83,23 @@ def store(engine: Engine, link: LinkLike, sub: Submission) -> bool:
                 cursor.close()
     except (IntegrityError, engine.dialect.dbapi.IntegrityError):
         if already_stored(engine, sub.key):
-            return False
+            return ALREADY_STORED
+        if sub.client_hash and client_answered(engine, link, sub.client_hash):
+            return REPEAT
         raise
-    return True
+    return STORED
 
 
 _INSERT_ANSWER = insert(Answer)
+
+
+def client_answered(engine: Engine, link: LinkLike, client_hash: str) -> bool:
+    """True when this device already answered for the link's enterprise in its wave."""
+    with engine.connect() as conn:
+        found = conn.execute(select(Response.id).where(
+            Response.wave_id == link.wave_id, Response.enterprise_id == link.enterprise_id,
+            Response.client_hash == client_hash)).first()
+    return found is not None
 
 
 def already_stored(engine: Engine, key: str) -> bool:

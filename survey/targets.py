@@ -31,6 +31,7 @@ class Target:
     closes_on: date
     instrument_code: str
     pinned_versions: dict
+    opening_hours: str | None = None
 
     def accepts_responses(self, today: date) -> bool:
         """True while the wave is open and `today` lies within its dates."""
@@ -47,7 +48,7 @@ TARGET_QUERY = (
         CollectionLink.id, CollectionLink.token, CollectionLink.location,
         CollectionLink.enterprise_id, Enterprise.name, CollectionLink.wave_id, Wave.code,
         Wave.status, Wave.opens_on, Wave.closes_on, Sector.instrument_code,
-        Wave.instrument_versions,
+        Wave.instrument_versions, Enterprise.opening_hours,
     )
     .join(Enterprise, CollectionLink.enterprise_id == Enterprise.id)
     .join(Sector, Enterprise.sector_id == Sector.id)
@@ -67,8 +68,14 @@ def fetch_target(engine: Engine, token: str) -> Target | None:
     SQLAlchemy would send, without its per-execution and pool overhead (together about a
     sixth of a survey GET).
     """
-    sql, order = compiled(engine, TARGET_QUERY)
-    params = parameters(order, {"token": token})
+    row = read_row(engine, TARGET_QUERY, {"token": token})
+    return None if row is None else _target(row)
+
+
+def read_row(engine: Engine, statement, values: dict):
+    """The first row of a compiled read-only `statement`, on a kept reading connection."""
+    sql, order = compiled(engine, statement)
+    params = parameters(order, values)
     readers = _READERS.get(engine)
     if readers is None:
         readers = _READERS.setdefault(engine, queue.SimpleQueue())
@@ -83,13 +90,20 @@ def fetch_target(engine: Engine, token: str) -> Target | None:
         connection = _new_reader(engine)
         row = _read_one(connection, sql, params)
     readers.put(connection)
-    return None if row is None else _target(row)
+    return row
 
 
 # Per engine, idle DBAPI connections used only for this lookup, in autocommit mode: each
 # lookup sees every committed change (a retired link is refused at once) and no
 # transaction stays open between requests. There are never more than concurrent requests.
 _READERS: weakref.WeakKeyDictionary[Engine, queue.SimpleQueue] = weakref.WeakKeyDictionary()
+
+
+def close_readers(engine: Engine) -> None:
+    """Close the engine's kept reading connections (before disposing of the engine)."""
+    readers = _READERS.pop(engine, None)
+    while readers is not None and not readers.empty():
+        readers.get_nowait().close()
 
 
 def _new_reader(engine: Engine):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+import secrets
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -23,12 +25,13 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
-from survey import hashing
+from survey import hashing, quality, ratelimits, respondent
 from survey.db import get_engine, get_writer
 from survey.forms import issue_key, read_form, read_key, unknown_fields
 from survey.i18n import current_locale
-from survey.responses import Submission, store
+from survey.responses import REPEAT, Submission, store
 from survey.targets import Target, fetch_target
+from survey.tokens import link_key, verify_token
 
 bp = Blueprint("survey", __name__)
 PROFILE_COLUMNS = ("age_band", "sex", "residence", "frequency")
@@ -36,8 +39,12 @@ TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 def _load(token: str) -> Target:
-    """The active link's target, or a 404 for an unknown, malformed or retired token."""
-    if not TOKEN_SHAPE.fullmatch(token):
+    """The active link's target, or a 404 for an unknown, malformed, forged or retired token.
+
+    The token's signature is checked in memory first: a forged or edited token never
+    reaches the database and is refused exactly like an unknown one.
+    """
+    if not TOKEN_SHAPE.fullmatch(token) or verify_token(_link_key(), token) is None:
         abort(404)
     target = fetch_target(get_engine(), token)
     if target is None:
@@ -45,8 +52,21 @@ def _load(token: str) -> Target:
     return target
 
 
+def _link_key() -> bytes:
+    key = current_app.extensions.get("manyi_link_key")
+    if key is None:
+        key = current_app.extensions["manyi_link_key"] = link_key(current_app.config)
+    return key
+
+
+def _now() -> datetime:
+    """Now in UTC; tests may install a fixed clock as app.extensions["manyi_clock"]."""
+    clock = current_app.extensions.get("manyi_clock")
+    return clock() if clock is not None else datetime.now(UTC)
+
+
 def _today() -> date:
-    return datetime.now(_zone(current_app.config["TIMEZONE"])).date()
+    return _now().astimezone(_zone(current_app.config["TIMEZONE"])).date()
 
 
 @cache
@@ -133,7 +153,8 @@ def _blank_page(target: Target, instrument) -> bytes:
         if len(cache) >= PAGE_CACHE_SIZE:
             cache.clear()
         cache[cache_key] = parts
-    key = issue_key(current_app.config["SECRET_KEY"])
+    clock = current_app.extensions.get("manyi_clock")
+    key = issue_key(current_app.config["SECRET_KEY"], clock() if clock else None)
     # Pre-encoded parts: the page is ~30 KB of mostly CJK text, costly to encode each time.
     return b"".join((parts[0], generate_csrf().encode(), parts[1], key.encode(), parts[2]))
 
@@ -141,16 +162,20 @@ def _blank_page(target: Target, instrument) -> bytes:
 @bp.get("/s/<token>")
 def questionnaire(token: str):
     """Show the questionnaire a QR code points at."""
+    ratelimits.check("RATELIMIT_SURVEY_GET", respondent.network_hash())
     target = _load(token)
     if not target.accepts_responses(_today()):
         return _closed_page(target)
+    # The device cookie is set by the first submission, which is all a repeat check needs.
     return Response(_blank_page(target, target.instrument()), mimetype="text/html")
 
 
 @bp.post("/s/<token>")
 def submit(token: str):
     """Validate and store a response, then redirect to the thank-you page."""
+    ratelimits.check("RATELIMIT_SURVEY_POST", respondent.network_hash())
     target = _load(token)
+    ratelimits.check("RATELIMIT_SURVEY_POST_LINK", token)  # only real links get counters
     if not target.accepts_responses(_today()):
         return _closed_page(target)
     instrument = target.instrument()
@@ -161,9 +186,18 @@ def submit(token: str):
         key = form.key if started_at else issue_key(current_app.config["SECRET_KEY"])
         body = questions_html(instrument, current_locale(), form.raw, form.errors)
         return _page(target, instrument, body, key, 400, problems)
-    store(get_writer(), target, _submission(form, instrument, started_at))
+    known = request.cookies.get(respondent.DEVICE_COOKIE, "")[:64]
+    cookie = known or secrets.token_urlsafe(16)
+    sub, burst_starts = _submission(form, instrument, started_at, target, cookie)
+    if store(get_writer(), target, sub) == REPEAT:
+        return render_template("survey/already.html", target=target)
+    if burst_starts:
+        respondent.flag_burst(target, sub)
     # The token was matched by TOKEN_SHAPE (URL-safe), so the path needs no quoting.
-    return redirect(f"{request.script_root}/s/{token}/thanks", code=303)
+    response = redirect(f"{request.script_root}/s/{token}/thanks", code=303)
+    if not known:
+        respondent.set_device_cookie(response, cookie)
+    return response
 
 
 def _form_problems(form, instrument, started_at) -> list[str]:
@@ -182,9 +216,10 @@ def _form_problems(form, instrument, started_at) -> list[str]:
     return problems
 
 
-def _submission(form, instrument, started_at) -> Submission:
-    key = current_app.config["HASH_KEY"] or current_app.config["SECRET_KEY"]
-    return Submission(
+def _submission(form, instrument, started_at, target, cookie) -> tuple[Submission, bool]:
+    """The submission with its inline quality flags, and whether it starts a burst."""
+    key = respondent.hash_key()
+    sub = Submission(
         key=form.key,
         started_at=started_at,
         instrument_code=instrument.code,
@@ -194,9 +229,15 @@ def _submission(form, instrument, started_at) -> Submission:
         comment=form.comment,
         wants_complaint=form.complain,
         locale=current_locale(),
-        ip_hash=hashing.ip_hash(key, request),
+        ip_hash=respondent.network_hash(),
         device_hash=hashing.device_hash(key, request),
+        client_hash=hashing.client_hash(key, cookie),
+        submitted_at=_now(),
     )
+    zone = _zone(current_app.config["TIMEZONE"])
+    flags, burst_starts = quality.inline_flags(
+        get_engine(), target, sub, sub.submitted_at, respondent.quality_rules(), zone)
+    return replace(sub, flags=tuple(flags)), burst_starts
 
 
 @bp.get("/s/<token>/thanks")

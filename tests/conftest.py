@@ -20,6 +20,7 @@ from survey import db as survey_db
 from survey.demo import load as load_demo
 from survey.links import create_link
 from survey.models import Base, Category, Enterprise, Sector, Wave
+from survey.tokens import link_key
 from survey.uscc import make_code
 
 PG_URL = os.environ.get("MANYI_TEST_DATABASE_URL", "")
@@ -76,7 +77,7 @@ def demo_app(tmp_path_factory):
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret"})
     survey_db.upgrade(app)
     session = survey_db.session_scope(app, write=True)
-    load_demo(session, seed=11, today=dt.date(2026, 11, 26))
+    load_demo(session, seed=11, today=dt.date(2026, 11, 26), key=link_key(app.config))
     session.commit()
     session.close()
     yield app
@@ -171,7 +172,7 @@ def make_wave(db_session):
 
 
 @pytest.fixture
-def make_link(db_session, make_sector, make_wave):
+def make_link(app, db_session, make_sector, make_wave):
     """Factory: an active link for a new enterprise, creating sector and wave as needed."""
 
     def make(sector_code: str = "catering", wave: Wave | None = None, location: str = ""):
@@ -186,7 +187,7 @@ def make_link(db_session, make_sector, make_wave):
             street="友谊街道",
         )
         db_session.add(ent)
-        link = create_link(db_session, ent, wave, location)
+        link = create_link(db_session, ent, wave, location, key=link_key(app.config))
         db_session.commit()
         return link
 

@@ -185,6 +185,7 @@ def test_monitor_counts_responses(admin, make_link, db_session):
 
     link = make_link()
     for _ in range(2):
+        admin.delete_cookie("manyi_device", path="/s/")  # two phones
         fields = csrf_and_key(admin.get(f"/s/{link.token}").get_data(as_text=True))
         admin.post(f"/s/{link.token}", data=fields | full_answers())
     link.wave.quotas = {"enterprise_default": 4, "sectors": {"catering": 8}}

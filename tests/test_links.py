@@ -5,14 +5,17 @@ import io
 from PIL import Image
 from sqlalchemy import select
 
-from survey.links import new_token, qr_png, qr_svg, survey_url
+from survey.links import qr_png, qr_svg, survey_url
 from survey.models import CollectionLink
+from survey.tokens import sign_token, verify_token
 
 
-def test_tokens_are_unguessable_and_url_safe():
-    tokens = {new_token() for _ in range(1000)}
+def test_tokens_are_signed_distinct_and_url_safe():
+    tokens = {sign_token(b"k", i, g) for i in range(1, 501) for g in (1, 2)}
     assert len(tokens) == 1000
-    assert all(len(t) >= 22 and t.replace("-", "").replace("_", "").isalnum() for t in tokens)
+    assert all(len(t) == 28 and t.replace("-", "").replace("_", "").isalnum() for t in tokens)
+    assert all(verify_token(b"k", t) is not None for t in tokens)
+    assert not any(verify_token(b"other key", t) for t in tokens)
 
 
 def test_qr_codes_encode_the_survey_url(app):

@@ -122,9 +122,10 @@ def test_double_submit_stores_one_response(client, make_link, db_session):
     assert count(db_session, Answer) == len(inst.items)
 
 
-def test_two_forms_store_two_responses(client, make_link, db_session):
+def test_two_phones_store_two_responses(client, make_link, db_session):
     link = make_link()
     for _ in range(2):
+        client.delete_cookie("manyi_device", path="/s/")  # another phone
         client.post(f"/s/{link.token}", data=open_form(client, link.token) | full_answers())
     assert count(db_session) == 2
 

@@ -1,0 +1,111 @@
+"""The quarantine: flagged responses with their reasons, and the analysts' reviews."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import Text, cast, or_, select
+
+from console import audit
+from console.access import BUREAU, allow
+from console.blueprint import bp
+from survey.db import get_or_404, get_session
+from survey.models import Enterprise, QuarantineReview, Response, Wave
+
+PAGE_SIZE = 200
+REVIEW_REASON_MAX = 500
+#: Reason codes as the console names them (English msgids, translated).
+REASON_NAMES = {
+    "speeder": _l("Too fast"),
+    "straight_line": _l("Same answer everywhere"),
+    "duplicate": _l("Same device and network again"),
+    "burst": _l("Burst from one network"),
+    "off_hours": _l("Outside opening hours"),
+    "near_duplicate_comment": _l("Copied comment"),
+    "cross_rating": _l("One device rated competitors"),
+    "appeal_upheld": _l("Appeal upheld"),
+}
+STATUSES = ("quarantined", "released", "all")
+
+
+def _filters() -> dict:
+    args = request.args
+    return {
+        "wave_id": args.get("wave", type=int),
+        "reason": args.get("reason", "") if args.get("reason", "") in REASON_NAMES else "",
+        "enterprise_id": args.get("enterprise", type=int),
+        "status": args.get("status", "quarantined") if args.get("status") in STATUSES
+        else "quarantined",
+    }
+
+
+def flagged(session, wave_id: int, enterprise_id: int | None, reason: str,
+            status: str) -> list[tuple[Response, str]]:
+    """The wave's flagged responses (newest first) with their enterprise names, filtered."""
+    query = (select(Response, Enterprise.name)
+             .join(Enterprise, Response.enterprise_id == Enterprise.id)
+             .where(Response.wave_id == wave_id).order_by(Response.id.desc()))
+    if enterprise_id:
+        query = query.where(Response.enterprise_id == enterprise_id)
+    if status != "all":
+        query = query.where(Response.quarantined.is_(status == "quarantined"))
+    query = query.where(or_(Response.quarantined.is_(True), cast(Response.flags, Text) != "[]"))
+    rows = [(r, name) for r, name in session.execute(query) if r.flags or r.quarantined]
+    # JSON containment differs between SQLite and PostgreSQL: the reason is filtered here.
+    return [(r, name) for r, name in rows if not reason or reason in (r.flags or [])]
+
+
+@bp.get("/quarantine")
+@allow(*BUREAU)
+def quarantine():
+    """Flagged responses with their reasons, filtered by wave, reason, enterprise, status."""
+    session = get_session()
+    waves = session.scalars(select(Wave).order_by(Wave.opens_on.desc())).all()
+    chosen = _filters()
+    wave_id = chosen["wave_id"] or (waves[0].id if waves else None)
+    rows = flagged(session, wave_id, chosen["enterprise_id"], chosen["reason"],
+                   chosen["status"]) if wave_id else []
+    reviews = _latest_reviews(session, [r.id for r, _n in rows[:PAGE_SIZE]])
+    enterprises = session.execute(select(Enterprise.id, Enterprise.name)
+                                  .order_by(Enterprise.name)).all()
+    return render_template("console/quarantine.html", rows=rows[:PAGE_SIZE], total=len(rows),
+                           waves=waves, wave_id=wave_id, chosen=chosen, reviews=reviews,
+                           enterprises=enterprises, reason_names=REASON_NAMES)
+
+
+def _latest_reviews(session, ids: list[int]) -> dict[int, QuarantineReview]:
+    if not ids:
+        return {}
+    found = session.scalars(select(QuarantineReview).where(QuarantineReview.response_id.in_(ids))
+                            .order_by(QuarantineReview.id))
+    return {r.response_id: r for r in found}
+
+
+@bp.post("/quarantine/<int:response_id>/<any(release, confirm):decision>")
+@allow(*BUREAU)
+def review(response_id: int, decision: str):
+    """Release a flagged response into the indices or confirm its quarantine, with a reason
+    (recorded as a review and in the audit log)."""
+    session = get_session()
+    response = get_or_404(Response, response_id)
+    reason = request.form.get("reason", "").strip()
+    back = request.form.get("back", "")
+    back = back if back.startswith("/console/quarantine") else url_for("console.quarantine")
+    if not response.flags and not response.quarantined:
+        abort(404)
+    if not reason or len(reason) > REVIEW_REASON_MAX:
+        flash(_("Give a reason for the decision (at most %(n)d characters).",
+                n=REVIEW_REASON_MAX), "error")
+        return redirect(back, code=303)
+    before = {"quarantined": response.quarantined, "flags": list(response.flags or [])}
+    response.quarantined = decision == "confirm"
+    session.add(QuarantineReview(response_id=response.id, decision=decision, reason=reason,
+                                 flags=list(response.flags or []), user_id=current_user.id))
+    audit.record(session, current_user, decision, "response", response.id, before,
+                 {"quarantined": response.quarantined, "reason": reason})
+    session.commit()
+    flash(_("Response %(id)d released.", id=response.id) if decision == "release"
+          else _("Response %(id)d stays quarantined.", id=response.id), "info")
+    return redirect(back, code=303)
