@@ -9,7 +9,8 @@ processes enforce one limit together. Each limit is a setting in Flask-Limiter's
 The console and portal logins use Flask-Limiter's decorators. The survey pages, the
 platform's hottest path, count their hits directly on the limiter's strategy and storage
 (`check`): the same counters, without the per-request bookkeeping of the decorators (about
-a third of a survey page view), and Flask-Limiter's request hooks run on console and portal requests only.
+a third of a survey page view), and Flask-Limiter's request hooks run on console and
+portal requests only.
 """
 
 from __future__ import annotations
