@@ -45,6 +45,7 @@ from bench.soak_client import Plan, Tally, client_loop, request  # noqa: E402
 from survey import db  # noqa: E402
 from survey.links import create_link  # noqa: E402
 from survey.models import Answer, Base, Category, Enterprise, Response, Sector, Wave  # noqa: E402
+from survey.tokens import link_key  # noqa: E402
 from survey.uscc import make_code  # noqa: E402
 
 SECRET = "soak-secret-not-for-production"
@@ -116,7 +117,8 @@ def prepare(url: str) -> tuple[list[str], dict[str, list[str]]]:
         for n in range(ENTERPRISES):
             ent = Enterprise(name=f"压测企业{n}", uscc=make_code("210213", f"MA{n + 900000:06d}"),
                              sector=sector, street="友谊街道")
-            links.append(create_link(session, ent, wave, f"{n}号门店"))
+            links.append(create_link(session, ent, wave, f"{n}号门店",
+                                     key=link_key(app.config)))
         session.add(wave)
         session.commit()
         tokens = [link.token for link in links]

@@ -209,3 +209,19 @@ def test_limits_can_be_turned_off_for_benchmarks(limited, make_link):
     link = make_link()
     client = limited(RATELIMIT_ENABLED=False, RATELIMIT_SURVEY_GET="1 per minute").test_client()
     assert all(client.get(f"/s/{link.token}").status_code == 200 for _ in range(3))
+
+
+def test_portal_logins_are_throttled_like_the_console(limited):  # noqa: F811
+    client = limited(RATELIMIT_LOGIN="3 per minute",
+                     RATELIMIT_LOGIN_ACCOUNT="2 per minute").test_client()
+
+    def attempt(email, addr):
+        return client.post("/portal/login", environ_base={"REMOTE_ADDR": addr}, data={
+            "email": email, "password": "wrong-password-1", "csrf_token": csrf(client)}).status_code
+
+    first = attempt("shop@example.test", "10.0.0.7")
+    assert first in (200, 401)  # refused, not limited
+    assert attempt("shop@example.test", "10.0.0.7") == first
+    assert attempt("shop@example.test", "10.0.0.7") == 429  # the account's limit
+    assert attempt("other@example.test", "10.0.0.7") == 429  # the network's limit
+    assert attempt("other@example.test", "10.0.0.8") == first

@@ -35,13 +35,14 @@ def portal_routes(app, values: dict):
 
 
 @pytest.fixture
-def theirs_only_wave(two_tenants, make_link, make_wave, db_session):  # noqa: F811
+def theirs_only_wave(app, two_tenants, make_link, make_wave, db_session):  # noqa: F811
     """A second wave in which only the other enterprise has a link."""
     wave = make_wave("2026Q3", status="closed", days=(-120, -60))
     other = two_tenants[1].link
     from survey.links import create_link
+    from survey.tokens import link_key
 
-    link = create_link(db_session, other.enterprise, wave, "旧门店")
+    link = create_link(db_session, other.enterprise, wave, "旧门店", key=link_key(app.config))
     db_session.commit()
     return db_session.get(Wave, link.wave_id)
 

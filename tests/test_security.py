@@ -100,6 +100,7 @@ def test_retention_erases_only_old_comments_and_records_it(runner, client, make_
     link = make_link()
     for comment, agent in (("电话13800000000，服务差", "phone-a"), ("很好", "phone-b"),
                            ("", "phone-c")):
+        client.delete_cookie("manyi_device", path="/s/")  # another phone
         assert submit(client, link.token, comment=comment, agent=agent).status_code == 303
     db_session.rollback()
     old, recent, empty = db_session.scalars(select(Response).order_by(Response.id)).all()
