@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bulletins import service
 from reports import bulletin_pdf
+from survey import quality
 from survey.compute import compute, store_result, summary_lines, with_quarantined
 from survey.db import session_scope
 from survey.models import Wave
@@ -25,6 +26,8 @@ def compute_command(wave_code: str) -> None:
     session = session_scope(write=True)
     try:
         wave = _wave(session, wave_code)
+        quality.refresh(session, wave)
+        session.commit()  # the flags stand even if the computation fails
         try:
             result = compute(session, wave)
         except ValueError as error:

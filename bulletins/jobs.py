@@ -19,6 +19,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from bulletins import service
+from survey import quality
 from survey.compute import compute, store_result, with_quarantined
 from survey.db import session_scope
 from survey.models import Job, utcnow
@@ -74,6 +75,8 @@ def run(session: Session, job: Job) -> None:
     _progress(session, job, 5, "started")
     try:
         if job.kind == "compute":
+            _progress(session, job, 10, "checking response quality")
+            quality.refresh(session, job.wave)
             _progress(session, job, 20, "computing indices")
             result = compute(session, job.wave)
             _progress(session, job, 70, "drawing charts")

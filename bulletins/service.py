@@ -13,6 +13,7 @@ from analysis import WaveResult
 from reports import bulletin_context, bulletin_html
 from reports.charts import bulletin_charts
 from reports.render import html_to_pdf
+from survey import quality
 from survey.compute import code_version, compute, latest_result, store_result
 from survey.models import Bulletin, Category, ComputedResult, Response, Sector, Wave
 
@@ -28,6 +29,7 @@ def current_result(session: Session, wave: Wave) -> WaveResult:
     row = latest_result(session, wave)
     if row is not None:
         return WaveResult.from_json(row.result_json)
+    quality.refresh(session, wave)
     result = compute(session, wave)
     store_result(session, wave, result)
     session.commit()

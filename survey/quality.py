@@ -241,6 +241,20 @@ def recompute(session: Session, wave: Wave, rules: QualityRules, zone: ZoneInfo)
     return counts
 
 
+def refresh(session: Session, wave: Wave) -> dict:
+    """`recompute` with the current app's rules and clock zone, flushed (the caller commits).
+
+    Computing a wave runs it first, so that the checks that look across responses
+    (near-identical comments, one device rating competitors) are current in every index.
+    """
+    from flask import current_app
+
+    counts = recompute(session, wave, rules_of(current_app.config),
+                       ZoneInfo(current_app.config["TIMEZONE"]))
+    session.flush()
+    return counts
+
+
 def _latest_reviews(session: Session, wave: Wave) -> dict[int, QuarantineReview]:
     reviews = session.scalars(
         select(QuarantineReview).join(Response, QuarantineReview.response_id == Response.id)

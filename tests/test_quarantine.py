@@ -199,3 +199,37 @@ def test_opening_hours_in_the_enterprise_form(client, make_link, make_user, db_s
         assert stored is None
     else:
         assert reply.status_code in (302, 303) and stored == saved
+
+
+def test_computing_a_wave_first_refreshes_the_cross_response_checks(runner, responses,
+                                                                     db_session):
+    """Near-identical comments are only seen across responses: `flask compute` finds them."""
+    link, rows = responses
+    import instruments
+    from survey.models import Answer
+    codes = [i.code for i in instruments.get("catering").items if i.scale.kind == "rating"]
+    now = dt.datetime.now(dt.UTC)
+    copied = []
+    texts = ["这家店的菜太难吃了服务员态度极差千万别来",
+             "这家店的菜太难吃了，服务员态度极差，千万别来！",
+             "这家店的菜太难吃了服务员态度极差千万别来啊"]
+    for n, text in enumerate(texts):
+        row = Response(link_id=link.id, enterprise_id=link.enterprise_id, wave_id=link.wave_id,
+                       instrument_code="catering", instrument_version=1,
+                       started_at=now - dt.timedelta(seconds=200), submitted_at=now,
+                       idempotency_key=f"copy{n}", ip_hash=f"net{n}", device_hash=f"dev{n}",
+                       flags=[], quarantined=False, comment=text)
+        db_session.add(row)
+        db_session.flush()
+        db_session.add_all(Answer(response_id=row.id, item_code=c, value=1 + (k + n) % 4)
+                           for k, c in enumerate(codes))
+        copied.append(row.id)
+    db_session.commit()
+    wave = db_session.get(Wave, link.wave_id)
+    runner.invoke(args=["compute", "--wave", wave.code])  # too few answers to compute: fine
+    db_session.rollback()
+    db_session.expire_all()
+    for rid in copied:
+        row = db_session.get(Response, rid)
+        assert "near_duplicate_comment" in row.flags and row.quarantined
+    assert not db_session.get(Response, rows[0].id).quarantined
