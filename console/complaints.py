@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from console.access import BUREAU, allow
 from console.blueprint import bp
@@ -29,9 +29,20 @@ def complaint_states(session, wave: Wave) -> list[dict]:
                                  .where(ComplaintReply.response_id.in_(ids))):
         replies.setdefault(reply.response_id, []).append(reply)
     at, config = now(), current_app.config
+    shown = _shown_enterprises(session, wave, int(config["COMMENT_MIN_RESPONSES"]))
     return [{"id": rid, "enterprise_id": eid, "enterprise": name, "sector": code,
-             "sector_name": sname, "state": state_of(sub, replies.get(rid, []), at, config)}
+             "sector_name": sname, "shown": eid in shown,
+             "state": state_of(sub, replies.get(rid, []), at, config)}
             for rid, sub, eid, name, code, sname in rows]
+
+
+def _shown_enterprises(session, wave: Wave, k: int) -> set[int]:
+    """Enterprises that see their comments and complaints: >= k counted responses (as the
+    portal's threshold); the others' complaints are held back and owe no reply yet."""
+    return set(session.scalars(
+        select(Response.enterprise_id)
+        .where(Response.wave_id == wave.id, Response.quarantined.is_(False))
+        .group_by(Response.enterprise_id).having(func.count(Response.id) >= k)))
 
 
 def rates(complaints: list[dict], key: str, label: str) -> list[dict]:
@@ -64,9 +75,12 @@ def complaints_overview():
     wanted = request.args.get("wave", "")
     wave = next((w for w in all_waves if str(w.id) == wanted), None) or (
         all_waves[0] if all_waves else None)
-    items = complaint_states(session, wave) if wave else []
+    everything = complaint_states(session, wave) if wave else []
+    items = [c for c in everything if c["shown"]]
     return render_template(
         "console/complaints.html", waves=all_waves, wave=wave,
         overdue=[c for c in items if c["state"].overdue],
         by_enterprise=rates(items, "enterprise_id", "enterprise"),
-        by_sector=rates(items, "sector", "sector_name"), total=len(items))
+        by_sector=rates(items, "sector", "sector_name"), total=len(items),
+        held_back=len(everything) - len(items),
+        k=int(current_app.config["COMMENT_MIN_RESPONSES"]))

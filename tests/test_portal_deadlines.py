@@ -107,3 +107,17 @@ def test_bureau_sees_overdue_complaints_and_rates(app, client, two_tenants, make
     row = next(line for line in page.splitlines() if ours.link.enterprise.name in line
                and "100%" in line)
     assert row.count("100%") == 3  # replied, on time, resolved
+
+
+def test_complaints_the_enterprise_cannot_see_yet_owe_no_reply(  # noqa: F811
+        app, client, two_tenants, make_user):  # noqa: F811
+    """Below the k threshold the enterprise sees no complaint, so the bureau sees none overdue."""
+    ours, theirs = two_tenants
+    submitted = ours.responses[0].submitted_at.replace(tzinfo=dt.UTC)
+    app.config["CLOCK_NOW"] = (submitted + dt.timedelta(days=30)).isoformat()
+    app.config["COMMENT_MIN_RESPONSES"] = 7  # each tenant has six responses
+    login(client, make_user("analyst").email)
+    page = client.get("/console/complaints?lang=en").get_data(as_text=True)
+    overdue = page.split("<h2>", 3)[1]
+    assert theirs.link.enterprise.name not in overdue and ours.link.enterprise.name not in overdue
+    assert "2 complaint(s) held back" in page
