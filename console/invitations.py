@@ -58,3 +58,29 @@ def invite_user(enterprise_id: int):
     session.commit()
     link = invitations.activation_url(current_app.config["PUBLIC_BASE_URL"], token)
     return _page(enterprise, link=link)
+
+
+@bp.post("/enterprises/<int:enterprise_id>/users/<int:user_id>/active")
+@allow(*ADMIN)
+def set_user_active(enterprise_id: int, user_id: int):
+    """Deactivate a portal user (who is logged out at once) or reactivate them (audited)."""
+    session = get_session()
+    enterprise = get_or_404(Enterprise, enterprise_id)
+    user = session.scalar(select(User).where(User.id == user_id,
+                                             User.enterprise_id == enterprise.id))
+    wanted = request.form.get("active")
+    if user is None:
+        return _page(enterprise, status=404)
+    if wanted not in ("0", "1"):
+        flash(str(_l("Choose to activate or deactivate the user.")), "error")
+        return _page(enterprise, status=400)
+    before = {"active": user.active}
+    user.active = wanted == "1"
+    if user.active:
+        user.failed_logins, user.locked_until = 0, None
+    audit.record(session, current_user, "activate" if user.active else "deactivate", "user",
+                 user.id, before, {"active": user.active, "email": user.email})
+    session.commit()
+    flash(str(_l("%(email)s can use the portal again.", email=user.email) if user.active
+              else _l("%(email)s can no longer log in.", email=user.email)), "ok")
+    return _page(enterprise)

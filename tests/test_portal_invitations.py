@@ -9,7 +9,14 @@ from sqlalchemy import select
 
 from survey.models import AuditEntry, User
 from survey.portal_models import Invitation
-from tests.portal_support import csrf, fresh
+from tests.portal_support import (  # noqa: F401  (fixtures)
+    csrf,
+    fresh,
+    make_enterprise_user,
+    make_response,
+    portal_login,
+    two_tenants,
+)
 from tests.test_console import login, make_user  # noqa: F401
 
 NEW_PASSWORD = "portal-pass-2026"
@@ -128,3 +135,42 @@ def test_cli_prints_a_working_link(runner, client, make_link, db_session):
     again = runner.invoke(args=["invite-enterprise-user", "--enterprise", str(link.enterprise_id),
                                 "--email", "cli@shop.test"])
     assert again.exit_code != 0 and "exists" in again.output
+
+
+def test_admin_deactivates_and_reactivates_a_portal_user(  # noqa: F811
+        app, client, two_tenants, make_user, db_session):  # noqa: F811
+    ours, theirs = two_tenants
+    phone = app.test_client()
+    portal_login(phone, ours.user.email)
+    assert phone.get("/portal/").status_code == 200
+    login(client, make_user("admin").email)
+    users = f"/console/enterprises/{ours.link.enterprise_id}/users"
+    url = f"{users}/{ours.user.id}/active"
+    assert client.post(url, data={"csrf_token": csrf(client, users), "active": "maybe"}
+                       ).status_code == 400
+    other = f"{users}/{theirs.user.id}/active"  # another enterprise's user: not found here
+    assert client.post(other, data={"csrf_token": csrf(client, users), "active": "0"}
+                       ).status_code == 404
+    assert client.post(url, data={"csrf_token": csrf(client, users), "active": "0"}
+                       ).status_code == 200
+    fresh(db_session)
+    assert not db_session.get(User, ours.user.id).active
+    assert db_session.get(User, theirs.user.id).active
+    assert phone.get("/portal/").status_code == 302  # the open session ends at once
+    assert portal_login(app.test_client(), ours.user.email).status_code != 302
+    client.post(url, data={"csrf_token": csrf(client, users), "active": "1"})
+    assert portal_login(app.test_client(), ours.user.email).status_code == 302
+    fresh(db_session)
+    actions = db_session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "user")
+                                 .order_by(AuditEntry.id)).all()
+    assert actions == ["deactivate", "activate"]
+
+
+def test_analysts_cannot_deactivate_portal_users(  # noqa: F811
+        client, two_tenants, make_user):  # noqa: F811
+    ours, _ = two_tenants
+    login(client, make_user("analyst").email)
+    users = f"/console/enterprises/{ours.link.enterprise_id}/users"
+    assert client.post(f"{users}/{ours.user.id}/active",
+                       data={"csrf_token": csrf(client, users), "active": "0"}
+                       ).status_code == 403
