@@ -33,12 +33,12 @@ def cached(key: tuple, draw) -> dict:
 
 def profile_chart(rows: list[dict], names: dict[str, str], labels: dict) -> str:
     """Construct indices of the enterprise (points with 95% CIs) and the sector's (ticks)."""
-    return rc._draw(_profile_fig, rows, names, labels)
+    return rc.draw(_profile_fig, rows, names, labels)
 
 
 def _profile_fig(rows, names, labels):
     rows = [r for r in rows if r["estimate"] is not None][::-1]
-    fig = rc._figure(0.7 + 0.32 * len(rows))
+    fig = rc.figure(0.7 + 0.32 * len(rows))
     ax = fig.add_subplot()
     for y, r in enumerate(rows):
         low = r["low"] if r["low"] is not None else r["estimate"]
@@ -56,12 +56,12 @@ def _profile_fig(rows, names, labels):
 
 def items_chart(rows: list[dict], labels: dict) -> str:
     """Item scores of the enterprise (bars) with the sector's mean (ticks)."""
-    return rc._draw(_items_fig, rows, labels)
+    return rc.draw(_items_fig, rows, labels)
 
 
 def _items_fig(rows, labels):
     rows = rows[::-1]
-    fig = rc._figure(0.7 + 0.26 * len(rows))
+    fig = rc.figure(0.7 + 0.26 * len(rows))
     ax = fig.add_subplot()
     ys = list(range(len(rows)))
     ax.barh(ys, [r["mean"] for r in rows], color=rc.SERIES[1], height=0.6)
@@ -78,11 +78,11 @@ def _items_fig(rows, labels):
 def quadrant_chart(points: list[dict], importance_cut: float, performance_cut: float,
                    labels: dict) -> str:
     """The 四分图: numbered questions by importance and score, split at the cuts."""
-    return rc._draw(_quadrant_fig, points, importance_cut, performance_cut, labels)
+    return rc.draw(_quadrant_fig, points, importance_cut, performance_cut, labels)
 
 
 def _quadrant_fig(points, importance_cut, performance_cut, labels):
-    fig = rc._figure(3.2)
+    fig = rc.figure(3.2)
     ax = fig.add_subplot()
     xs = [p["importance"] for p in points]
     ys = [p["performance"] for p in points]
@@ -94,7 +94,7 @@ def _quadrant_fig(points, importance_cut, performance_cut, labels):
                     textcoords="offset points")
     ax.axvline(importance_cut, color="#888888", lw=0.8)
     ax.axhline(performance_cut, color="#888888", lw=0.8)
-    rc._pad(ax, xs + [importance_cut], ys + [performance_cut])
+    rc.pad(ax, xs + [importance_cut], ys + [performance_cut])
     for key, cx, cy, ha, va in CORNERS:
         ax.text(cx, cy, labels["quadrants"][key], transform=ax.transAxes, ha=ha, va=va,
                 color=rc.COLOURS["not_met"] if key == "fix_first" else "#888888")
@@ -105,11 +105,11 @@ def _quadrant_fig(points, importance_cut, performance_cut, labels):
 
 def trend_chart(points: list[dict], target: float | None, labels: dict) -> str:
     """The enterprise's index over the waves with 95% CIs and its category's target."""
-    return rc._draw(_trend_fig, [p for p in points if p["value"] is not None], target, labels)
+    return rc.draw(_trend_fig, [p for p in points if p["value"] is not None], target, labels)
 
 
 def _trend_fig(points, target, labels):
-    fig = rc._figure(2.3)
+    fig = rc.figure(2.3)
     ax = fig.add_subplot()
     xs = list(range(len(points)))
     ys = [p["value"] for p in points]

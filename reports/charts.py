@@ -26,7 +26,8 @@ SERIES = ("#222222", "#2c5d8a", "#c46a1b", "#1a7f37", "#7b3f9e")
 WIDTH = 6.3  # inches: the A4 text block
 
 
-def _figure(height: float):
+def figure(height: float):
+    """A figure as wide as the A4 text block, ``height`` inches tall (constrained layout)."""
     from matplotlib.figure import Figure  # deferred: see the module docstring
 
     return Figure(figsize=(WIDTH, height), layout="constrained")
@@ -57,7 +58,8 @@ def _attributes(match: re.Match) -> str:
     return " ".join(f'{k.strip()}="{v.strip()}"' for k, v in pairs)
 
 
-def _draw(fn, *args) -> str:
+def draw(fn, *args) -> str:
+    """SVG of the figure that ``fn(*args)`` returns as ``(figure, id salt)``, drawn with RC."""
     import matplotlib
 
     with matplotlib.rc_context(RC):
@@ -67,12 +69,12 @@ def _draw(fn, *args) -> str:
 
 def sector_chart(group: dict, key: str = "") -> str:
     """Sector indices of one category with their CIs and the category target line."""
-    return _draw(_sector_fig, group, key)
+    return draw(_sector_fig, group, key)
 
 
 def _sector_fig(group, key):
     rows = sorted(group["rows"], key=lambda r: r["value"])
-    fig = _figure(0.9 + 0.3 * len(rows))
+    fig = figure(0.9 + 0.3 * len(rows))
     ax = fig.add_subplot()
     for y, r in enumerate(rows):
         colour = COLOURS["insufficient" if not r["published"] else r["verdict_key"]]
@@ -90,11 +92,11 @@ def _sector_fig(group, key):
 
 def trend_chart(trend: dict) -> str:
     """District and category indices over the waves, with CIs and dashed targets."""
-    return _draw(_trend_fig, trend)
+    return draw(_trend_fig, trend)
 
 
 def _trend_fig(trend):
-    fig = _figure(2.5)
+    fig = figure(2.5)
     ax = fig.add_subplot()
     x = {w: i for i, w in enumerate(trend["waves"])}
     for j, s in enumerate(trend["series"]):
@@ -116,11 +118,11 @@ def _trend_fig(trend):
 
 def quadrant_chart(group: dict, key: str = "") -> str:
     """Importance-performance chart (四分图) of one category's drivers."""
-    return _draw(_quadrant_fig, group, key)
+    return draw(_quadrant_fig, group, key)
 
 
 def _quadrant_fig(group, key):
-    fig = _figure(3.2)
+    fig = figure(3.2)
     ax = fig.add_subplot()
     xs = [p["importance"] for p in group["points"]]
     ys = [p["performance"] for p in group["points"]]
@@ -131,7 +133,7 @@ def _quadrant_fig(group, key):
     ic, pc = group["importance_cut"], group["performance_cut"]
     ax.axvline(ic, color="#888888", lw=0.8)
     ax.axhline(pc, color="#888888", lw=0.8)
-    _pad(ax, xs + [ic], ys + [pc])
+    pad(ax, xs + [ic], ys + [pc])
     corners = (("维持区", 0.02, 0.97, "left", "top"), ("优势区", 0.98, 0.97, "right", "top"),
                ("机会区", 0.02, 0.03, "left", "bottom"), ("修补区", 0.98, 0.03, "right", "bottom"))
     for text, cx, cy, ha, va in corners:
@@ -142,7 +144,7 @@ def _quadrant_fig(group, key):
     return fig, f"quadrant-{key}"
 
 
-def _pad(ax, xs, ys, share: float = 0.15) -> None:
+def pad(ax, xs, ys, share: float = 0.15) -> None:
     """Axis limits around the points with room for labels."""
     for values, setter in ((xs, ax.set_xlim), (ys, ax.set_ylim)):
         lo, hi = min(values), max(values)
