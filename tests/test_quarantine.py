@@ -117,6 +117,13 @@ def test_results_show_indices_with_and_without_quarantined(client, make_user, de
     session = survey_db.session_scope(demo_app, write=True)
     try:
         wave = session.scalar(select(Wave).where(Wave.code == "2026Q3"))
+        # The shared demo may hold quarantined answers (a computation refreshes the quality
+        # flags): set them aside so that exactly the 40 victims are quarantined.
+        earlier = session.scalars(select(Response).where(
+            Response.wave_id == wave.id, Response.quarantined.is_(True))).all()
+        saved = {r.id: list(r.flags or []) for r in earlier}
+        for r in earlier:
+            r.quarantined = False
         victims = session.scalars(select(Response).where(Response.wave_id == wave.id)
                                   .order_by(Response.id).limit(40)).all()
         for r in victims:
@@ -137,6 +144,8 @@ def test_results_show_indices_with_and_without_quarantined(client, make_user, de
     finally:
         for r in victims:
             r.quarantined, r.flags = False, []
+        for r in earlier:
+            r.quarantined, r.flags = True, saved[r.id]
         session.commit()
         session.close()
 
