@@ -11,6 +11,7 @@ from sqlalchemy import select
 from analysis import WaveResult
 from survey.cells import safe_frame
 from survey.db import get_session
+from survey.downloads import attachment
 from survey.models import Bulletin, Wave
 from survey.security import document_headers
 
@@ -65,10 +66,8 @@ def document(code: str):
 def pdf(code: str):
     """A published bulletin as its frozen PDF."""
     bulletin = _bulletin(code)
-    response = Response(bulletin.pdf, mimetype="application/pdf")
-    name = f"bulletin-{code}-r{bulletin.revision}.pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return attachment(bulletin.pdf, "application/pdf", f"bulletin-{code}-r{bulletin.revision}.pdf",
+                      inline=True)
 
 
 @bp.get("/feed.atom")
@@ -119,6 +118,4 @@ def tables(code: str, kind: str):
         table.to_excel(out, sheet_name=bulletin.issue_label, index=False, engine="openpyxl")
         body = out.getvalue()
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = Response(body, mimetype=mime)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(body, mime, name)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
@@ -16,6 +14,7 @@ from console import audit, posters
 from console.access import ADMIN, BUREAU, allow
 from console.blueprint import bp
 from survey.db import get_or_404, get_session
+from survey.downloads import attachment
 from survey.links import create_link, qr_png, qr_svg, rotate_link, survey_url
 from survey.models import CollectionLink, Enterprise, Sector, Wave
 from survey.models import Response as Answered
@@ -103,7 +102,7 @@ def link_qr(link_id: int, kind: str):
     link = get_or_404(CollectionLink, link_id)
     url = survey_url(link.token)
     body, mime = (qr_svg(url), "image/svg+xml") if kind == "svg" else (qr_png(url), "image/png")
-    return _download(body, mime, f"qr-{link.id}.{kind}")
+    return attachment(body, mime, f"qr-{link.id}.{kind}")
 
 
 @bp.get("/links/<int:link_id>/poster.pdf")
@@ -112,7 +111,7 @@ def link_poster(link_id: int):
     """A printable A5 poster for the link."""
     link = get_or_404(CollectionLink, link_id)
     pdf = posters.posters_pdf([posters.poster_of(link, link.enterprise)])
-    return _download(pdf, "application/pdf", f"poster-{link.id}.pdf")
+    return attachment(pdf, "application/pdf", f"poster-{link.id}.pdf")
 
 
 @bp.get("/waves/<int:wave_id>/posters.zip")
@@ -126,18 +125,7 @@ def wave_posters(wave_id: int):
         .where(CollectionLink.wave_id == wave.id, CollectionLink.active.is_(True))
         .order_by(CollectionLink.id)
     ).all()
-    pages = posters.poster_pages([posters.poster_of(link, ent) for link, ent in rows])
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for (link, _ent), pdf in zip(rows, pages, strict=True):
-            archive.writestr(f"poster-{link.id}.pdf", pdf)
-    return _download(out.getvalue(), "application/zip", f"posters-{wave.code}.zip")
-
-
-def _download(body: bytes, mime: str, filename: str) -> Response:
-    response = Response(body, mimetype=mime)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(posters.posters_zip(rows), "application/zip", f"posters-{wave.code}.zip")
 
 
 @bp.get("/waves/<int:wave_id>/monitor")

@@ -8,7 +8,6 @@ import tempfile
 
 import pandas as pd
 import pyreadstat
-from flask import Response
 
 import instruments
 from console.access import BUREAU, allow
@@ -16,6 +15,7 @@ from console.blueprint import bp
 from survey import frames
 from survey.cells import safe_frame
 from survey.db import get_or_404, get_session
+from survey.downloads import attachment
 from survey.models import Wave
 
 FIXED_LABELS = {
@@ -109,6 +109,4 @@ def export_responses(wave_id: int, kind: str):
     session = get_session()
     wave = get_or_404(Wave, wave_id)
     write, mime = WRITERS[kind]
-    response = Response(write(microdata(session, wave)), mimetype=mime)
-    response.headers["Content-Disposition"] = f'attachment; filename="responses-{wave.code}.{kind}"'
-    return response
+    return attachment(write(microdata(session, wave)), mime, f"responses-{wave.code}.{kind}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import io
+import zipfile
 
 from flask import render_template
 from weasyprint import HTML
@@ -36,3 +38,14 @@ def poster_pages(posters: list[dict]) -> list[bytes]:
         return []
     document = _document(posters)
     return [document.copy([page]).write_pdf() for page in document.pages]
+
+
+def posters_zip(pairs) -> bytes:
+    """A ZIP with one poster PDF (``poster-<link id>.pdf``) per ``(link, enterprise)``."""
+    pairs = list(pairs)
+    pages = poster_pages([poster_of(link, enterprise) for link, enterprise in pairs])
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for (link, _enterprise), pdf in zip(pairs, pages, strict=True):
+            archive.writestr(f"poster-{link.id}.pdf", pdf)
+    return out.getvalue()

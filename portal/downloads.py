@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pandas as pd
-from flask import Response, abort
+from flask import abort
 from sqlalchemy import select
 
 from console import exports, posters
@@ -17,6 +14,7 @@ from portal.blueprint import bp
 from portal.masking import mask
 from survey import frames
 from survey.db import get_session
+from survey.downloads import attachment
 from survey.models import CollectionLink, Enterprise, Wave
 
 # Columns an enterprise may download: no hashes, no enterprise-internal flags.
@@ -31,12 +29,6 @@ def _own_wave(wave_id: int) -> Wave:
     return wave
 
 
-def _download(body: bytes, mime: str, filename: str) -> Response:
-    response = Response(body, mimetype=mime)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @bp.get("/links/<int:link_id>/poster.pdf")
 @allow(*ENTERPRISE)
 def link_poster(link_id: int):
@@ -45,7 +37,7 @@ def link_poster(link_id: int):
     if not link.active:
         abort(404)
     pdf = posters.posters_pdf([posters.poster_of(link, link.enterprise)])
-    return _download(pdf, "application/pdf", f"poster-{link.id}.pdf")
+    return attachment(pdf, "application/pdf", f"poster-{link.id}.pdf")
 
 
 @bp.get("/waves/<int:wave_id>/posters.zip")
@@ -59,12 +51,8 @@ def wave_posters(wave_id: int):
                                      CollectionLink.active.is_(True))
         .order_by(CollectionLink.id), CollectionLink)).all()
     enterprise = session.get(Enterprise, scope.enterprise_id())
-    pages = posters.poster_pages([posters.poster_of(link, enterprise) for link in links])
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for link, pdf in zip(links, pages, strict=True):
-            archive.writestr(f"poster-{link.id}.pdf", pdf)
-    return _download(out.getvalue(), "application/zip", f"posters-{wave.code}.zip")
+    archive = posters.posters_zip((link, enterprise) for link in links)
+    return attachment(archive, "application/zip", f"posters-{wave.code}.zip")
 
 
 def own_microdata(wave: Wave) -> pd.DataFrame:
@@ -87,4 +75,4 @@ def responses_export(wave_id: int, kind: str):
     """Download the enterprise's own anonymised responses as CSV or XLSX."""
     wave = _own_wave(wave_id)
     write, mime = exports.WRITERS[kind]
-    return _download(write(own_microdata(wave)), mime, f"responses-{wave.code}.{kind}")
+    return attachment(write(own_microdata(wave)), mime, f"responses-{wave.code}.{kind}")
