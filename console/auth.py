@@ -102,22 +102,31 @@ def authenticate(session, email: str, password: str, now: dt.datetime) -> tuple[
     return user, "ok"
 
 
+def log_in(form: LoginForm, now: dt.datetime) -> User | None:
+    """Check a submitted login form (failures are counted and committed): the user, now
+    logged in, or None with the reason flashed (wrong credentials or a locked account)."""
+    session = get_session()
+    user, outcome = authenticate(session, form.email.data, form.password.data, now)
+    session.commit()
+    if outcome == "ok":
+        login_user(account_of(user))
+        return user
+    flash(_("Too many failed attempts: try again in 15 minutes.") if outcome == "locked"
+          else _("Wrong e-mail or password."), "error")
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @allow(*PUBLIC)
 def login():
     """Log a bureau or enterprise user in."""
     form = LoginForm()
     if form.validate_on_submit():
-        session = get_session()
-        user, outcome = authenticate(session, form.email.data, form.password.data, utcnow())
-        session.commit()
-        if outcome == "ok":
-            login_user(account_of(user))
+        user = log_in(form, utcnow())
+        if user is not None:
             if user.role == "enterprise":  # enterprise users belong in the portal
                 return redirect(url_for("portal.dashboard"))
             return redirect(_safe_next(request.args.get("next")))
-        flash(_("Too many failed attempts: try again in 15 minutes.") if outcome == "locked"
-              else _("Wrong e-mail or password."), "error")
     return render_template("console/login.html", form=form), 200 if request.method == "GET" else 401
 
 

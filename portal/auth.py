@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from console import audit
 from console.access import allow
-from console.auth import LoginForm, account_of, authenticate, password_problem
+from console.auth import LoginForm, account_of, log_in, password_problem
 from portal import invitations
 from portal.access import ENTERPRISE
 from portal.blueprint import bp
@@ -45,16 +45,11 @@ def login():
     """Log an enterprise user in (bureau staff are sent on to the console)."""
     form = LoginForm()
     if form.validate_on_submit():
-        session = get_session()
-        user, outcome = authenticate(session, form.email.data, form.password.data, now())
-        session.commit()
-        if outcome == "ok":
-            login_user(account_of(user))
+        user = log_in(form, now())
+        if user is not None:
             target = request.args.get("next")
             safe = target and target.startswith("/portal") and user.role == "enterprise"
             return redirect(target if safe else _home_of(user.role))
-        flash(_("Too many failed attempts: try again in 15 minutes.") if outcome == "locked"
-              else _("Wrong e-mail or password."), "error")
     status = 200 if request.method == "GET" else 401
     return render_template("portal/login.html", form=form), status
 
