@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from console.access import BUREAU, allow
 from console.blueprint import bp
+from portal import comments
 from portal.clock import now
 from portal.complaints import state_of
 from survey.db import get_session
@@ -29,20 +30,12 @@ def complaint_states(session, wave: Wave) -> list[dict]:
                                  .where(ComplaintReply.response_id.in_(ids))):
         replies.setdefault(reply.response_id, []).append(reply)
     at, config = now(), current_app.config
-    shown = _shown_enterprises(session, wave, int(config["COMMENT_MIN_RESPONSES"]))
+    # Complaints an enterprise cannot see yet (below k) are held back and owe no reply.
+    shown = comments.enterprises_seeing_comments(session, wave)
     return [{"id": rid, "enterprise_id": eid, "enterprise": name, "sector": code,
              "sector_name": sname, "shown": eid in shown,
              "state": state_of(sub, replies.get(rid, []), at, config)}
             for rid, sub, eid, name, code, sname in rows]
-
-
-def _shown_enterprises(session, wave: Wave, k: int) -> set[int]:
-    """Enterprises that see their comments and complaints: >= k counted responses (as the
-    portal's threshold); the others' complaints are held back and owe no reply yet."""
-    return set(session.scalars(
-        select(Response.enterprise_id)
-        .where(Response.wave_id == wave.id, Response.quarantined.is_(False))
-        .group_by(Response.enterprise_id).having(func.count(Response.id) >= k)))
 
 
 def rates(complaints: list[dict], key: str, label: str) -> list[dict]:
@@ -83,4 +76,4 @@ def complaints_overview():
         by_enterprise=rates(items, "enterprise_id", "enterprise"),
         by_sector=rates(items, "sector", "sector_name"), total=len(items),
         held_back=len(everything) - len(items),
-        k=int(current_app.config["COMMENT_MIN_RESPONSES"]))
+        k=comments.comment_threshold())

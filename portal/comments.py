@@ -20,16 +20,33 @@ RATING_ITEM = "sat_overall"
 RATINGS = {"low": (1, 5), "mid": (6, 7), "high": (8, 10)}
 
 
+def comment_threshold() -> int:
+    """k: the counted responses an enterprise needs in a wave before it sees comments and
+    complaints (COMMENT_MIN_RESPONSES), so that none stands out."""
+    return int(current_app.config["COMMENT_MIN_RESPONSES"])
+
+
+def _counted_in(wave: Wave):
+    """The responses that count towards k: the wave's, not quarantined."""
+    return and_(Response.wave_id == wave.id, Response.quarantined.is_(False))
+
+
 def counted_responses(session: Session, wave: Wave) -> int:
     """The enterprise's responses in `wave` that count (not quarantined)."""
     return session.scalar(scoped(
-        select(func.count(Response.id)).where(Response.wave_id == wave.id,
-                                              Response.quarantined.is_(False)), Response)) or 0
+        select(func.count(Response.id)).where(_counted_in(wave)), Response)) or 0
 
 
 def comments_visible(session: Session, wave: Wave) -> bool:
-    """Comments are shown only from COMMENT_MIN_RESPONSES responses, so none stands out."""
-    return counted_responses(session, wave) >= int(current_app.config["COMMENT_MIN_RESPONSES"])
+    """Whether the logged-in enterprise sees its comments of `wave` (k counted responses)."""
+    return counted_responses(session, wave) >= comment_threshold()
+
+
+def enterprises_seeing_comments(session: Session, wave: Wave) -> set[int]:
+    """Every enterprise that sees its comments and complaints of `wave` (for the bureau)."""
+    return set(session.scalars(
+        select(Response.enterprise_id).where(_counted_in(wave))
+        .group_by(Response.enterprise_id).having(func.count(Response.id) >= comment_threshold())))
 
 
 def comment_rows(session: Session, wave: Wave, sector: str, *, rating: str = "",

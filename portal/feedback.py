@@ -31,7 +31,7 @@ def _context(kind: str) -> dict:
     context = {"enterprise": enterprise, "waves": own, "wave": wave, "rows": [],
                "visible": False, "rating": rating if rating in comments.RATINGS else "",
                "topic": topic if topic in topics.TOPICS else "", "kind": kind,
-               "topics": topics.TOPICS, "k": current_app.config["COMMENT_MIN_RESPONSES"]}
+               "topics": topics.TOPICS, "k": comments.comment_threshold()}
     if wave is None:
         return context
     context["visible"] = comments.comments_visible(session, wave)
