@@ -55,7 +55,12 @@ def share_moments(p: np.ndarray) -> tuple[float, float]:
     """
     p = np.asarray(p, dtype=float)
     s2, s3 = float((p * p).sum()), float((p ** 3).sum())
-    return s2, s2 - 2 * s3 + s2 * s2
+    return s2, _trace_a(s2, s3)
+
+
+def _trace_a(s2, s3):
+    """``tr A = S2 - 2 S3 + S2^2`` from the power sums of the shares (scalars or arrays)."""
+    return s2 - 2 * s3 + s2 * s2
 
 
 def domain_parts(share: np.ndarray, domain: np.ndarray, stratum: np.ndarray,
@@ -83,7 +88,7 @@ def domain_parts(share: np.ndarray, domain: np.ndarray, stratum: np.ndarray,
         m = np.where(h_hi >= 0, n_h[np.clip(h_hi, 0, len(n_h) - 1)], 0.0)
         ok = (h_hi >= 0) & (h_lo == h_hi) & (m >= 2) & (total > 0)
         lam = np.where(ok, m / np.maximum(m - 1, 1), np.nan)
-        a = lam * (s2 - 2 * s3 + s2 * s2)
+        a = lam * _trace_a(s2, s3)
     return pd.DataFrame({"S": np.where(ok, s2, np.nan), "a": np.where(ok, a, np.nan),
                          "ok": ok})
 
