@@ -41,6 +41,8 @@ from sqlalchemy import func, select  # noqa: E402
 
 import instruments  # noqa: E402
 from app import create_app  # noqa: E402
+from bench import serving  # noqa: E402
+from bench.serving import SetupError, free_port, start_gunicorn, stop_server  # noqa: E402
 from bench.soak_client import Plan, Tally, client_loop, request  # noqa: E402
 from survey import db  # noqa: E402
 from survey.links import create_link  # noqa: E402
@@ -54,10 +56,6 @@ SECTOR = "catering"
 ENTERPRISES = 8
 # A cut-off request counts as "cut by the kill" when it failed this close to the kill.
 KILL_WINDOW_S = 5.0
-
-
-class SetupError(RuntimeError):
-    """The soak could not be set up; nothing was measured."""
 
 
 @dataclass(frozen=True)
@@ -131,27 +129,10 @@ def prepare(url: str) -> tuple[list[str], dict[str, list[str]]]:
 
 
 def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
-    """gunicorn with 2 sync workers on loopback, rate limits off; engines made after fork."""
-    env = os.environ | {"FLASK_DATABASE_URL": url, "FLASK_SECRET_KEY": SECRET,
-                        "FLASK_RATELIMIT_ENABLED": "false"}
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    cmd = [str(gunicorn), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
-           "--chdir", str(ROOT), "--log-level", "warning", "app:create_app()"]
-    with log.open("wb") as out:
-        return subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    """Stop gunicorn gracefully, then kill its process group if it lingers."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
+    """The real app under gunicorn with WORKERS sync workers on loopback, rate limits off."""
+    env = {"FLASK_DATABASE_URL": url, "FLASK_SECRET_KEY": SECRET,
+           "FLASK_RATELIMIT_ENABLED": "false"}
+    return start_gunicorn("app:create_app()", env, port, log, WORKERS)
 
 
 def workers(master: int) -> set[int]:
@@ -165,18 +146,8 @@ def workers(master: int) -> set[int]:
 
 def wait_ready(proc: subprocess.Popen, port: int, log: Path, timeout: float = 60) -> None:
     """Wait until the health check answers and every worker is up."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SetupError(f"gunicorn exited ({proc.returncode}):\n{log.read_text()[-2000:]}")
-        try:
-            if request(port, "GET", "/healthz", {})[0] == 200 and len(
-                    workers(proc.pid)) == WORKERS:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SetupError(f"gunicorn did not answer within {timeout:.0f} s")
+    serving.wait_ready(proc, lambda: request(port, "GET", "/healthz", {})[0] == 200
+                       and len(workers(proc.pid)) == WORKERS, log, timeout)
 
 
 def kill_one_worker(master: int, port: int, timeout: float = 30) -> tuple[int, float | None]:
@@ -262,15 +233,6 @@ def run(url: str, *, duration: float, clients: int, kill_at: float, log_dir: Pat
         gave_up=tally.gave_up, seconds=seconds, p99_post_ms=p99(tally.post_ms),
         p99_get_ms=p99(tally.get_ms), killed_pid=victim, replaced_after_s=replaced,
     )
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def report(fig: Figures, label: str) -> None:

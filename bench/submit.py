@@ -31,8 +31,6 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -51,6 +49,8 @@ from sqlalchemy import func, select  # noqa: E402
 
 import instruments  # noqa: E402
 from app import create_app  # noqa: E402
+from bench import serving  # noqa: E402
+from bench.serving import SetupError, free_port, start_gunicorn, stop_server  # noqa: E402
 from bench.wsgi import metadata as bench_metadata  # noqa: E402
 from survey import db, demo  # noqa: E402
 from survey.forms import issue_key  # noqa: E402
@@ -65,10 +65,6 @@ LUA = ROOT / "bench" / "wrk.lua"
 POST_RATIO, GET_RATIO, POST_P99_MS = 0.6, 0.6, 150.0
 FORM_FETCHERS = 4
 FETCHED_FORMS = 100
-
-
-class SetupError(RuntimeError):
-    """The benchmark could not be set up; nothing was measured."""
 
 
 @dataclass(frozen=True)
@@ -147,36 +143,10 @@ def count_responses(url: str) -> int:
     return n
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
-    """gunicorn with 2 sync workers on loopback; engines are created after the fork."""
-    env = os.environ | {"FLASK_DATABASE_URL": url, "FLASK_SECRET_KEY": SECRET} | RELAXED_LIMITS
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    cmd = [
-        str(gunicorn), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
-        "--chdir", str(ROOT), "--log-level", "warning", "bench.wsgi:create_bench_app()",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    """Stop gunicorn gracefully, then kill its process group if it lingers."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
+    """The bench app (real app plus baseline routes) under gunicorn on loopback."""
+    env = {"FLASK_DATABASE_URL": url, "FLASK_SECRET_KEY": SECRET} | RELAXED_LIMITS
+    return start_gunicorn("bench.wsgi:create_bench_app()", env, port, log, WORKERS)
 
 
 def request(port: int, method: str, path: str, body: str = "", headers=None):
@@ -191,17 +161,8 @@ def request(port: int, method: str, path: str, body: str = "", headers=None):
 
 
 def wait_ready(proc: subprocess.Popen, port: int, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SetupError(f"gunicorn exited ({proc.returncode}):\n{log.read_text()[-2000:]}")
-        try:
-            if request(port, "GET", "/bench/bare")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SetupError(f"gunicorn did not answer within {timeout:.0f} s")
+    """Wait until the bare baseline route answers."""
+    serving.wait_ready(proc, lambda: request(port, "GET", "/bench/bare")[0] == 200, log, timeout)
 
 
 def answers(instrument: instruments.Instrument) -> dict[str, str]:
