@@ -90,31 +90,26 @@ def create_app(test_config: dict | None = None) -> Flask:
     import console
     import instruments.cli
     import portal
-    from survey import (
-        backup,
-        cookies,
-        db,
-        i18n,
-        links,
-        quality_cli,
-        ratelimits,
-        retention,
-        security,
-        views,
-    )
-    from survey import demo as demo_cli
+    from survey import db
+    from survey.cli import quality
+    from survey.demo import district as demo_cli
+    from survey.ops import backup, links, retention
+    from survey.respondent import views
+    from survey.web import errors, headers, i18n, login, ratelimits, signing
 
-    security.init_app(app)
-    cookies.init_app(app)
+    headers.init_app(app)
+    signing.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
+    errors.init_app(app)
+    login.init_app(app)
     views.init_app(app)
     # Every POST is CSRF-checked; the survey checks its own token in the view so that a
     # respondent whose page expired keeps their answers.
     csrf = CSRFProtect(app)
     csrf.exempt(views.bp)
     links.init_app(app)
-    quality_cli.init_app(app)
+    quality.init_app(app)
     demo_cli.init_app(app)
     instruments.cli.init_app(app)
     console.init_app(app)

@@ -27,9 +27,9 @@ from reports import bulletin_context, bulletin_pdf  # noqa: E402
 from reports.charts import bulletin_charts  # noqa: E402
 from reports.render import html_to_pdf  # noqa: E402
 from survey import db as survey_db  # noqa: E402
-from survey.compute import compute  # noqa: E402
-from survey.demo import load  # noqa: E402
-from survey.models import Wave  # noqa: E402
+from survey.demo.district import load  # noqa: E402
+from survey.model import Wave  # noqa: E402
+from survey.ops.compute import compute  # noqa: E402
 
 TARGET_S = 10.0
 BASELINE = '<html lang="zh-CN" style="font-family: \'Noto Sans CJK SC\'"><p>公报</p></html>'

@@ -52,11 +52,12 @@ from app import create_app  # noqa: E402
 from bench import serving  # noqa: E402
 from bench.serving import SetupError, free_port, start_gunicorn, stop_server  # noqa: E402
 from bench.wsgi import metadata as bench_metadata  # noqa: E402
-from survey import db, demo  # noqa: E402
-from survey.forms import issue_key  # noqa: E402
-from survey.links import resign_unsigned  # noqa: E402
-from survey.models import Response  # noqa: E402
-from survey.tokens import link_key  # noqa: E402
+from survey import db  # noqa: E402
+from survey.demo import district  # noqa: E402
+from survey.model import Response  # noqa: E402
+from survey.ops.links import resign_unsigned  # noqa: E402
+from survey.ops.tokens import link_key  # noqa: E402
+from survey.respondent.form import issue_key  # noqa: E402
 
 SECRET = "bench-secret-not-for-production"
 WORKERS = 2
@@ -110,11 +111,11 @@ def prepare_database(url: str) -> tuple[str, instruments.Instrument]:
     session = db.session_scope(app, write=True)
     try:
         key = link_key(app.config)
-        if not demo.is_loaded(session):
-            demo.load(session, app.config["DEMO_SEED"], dt.date.today(), key)
+        if not district.is_loaded(session):
+            district.load(session, app.config["DEMO_SEED"], dt.date.today(), key)
         resign_unsigned(session, key)
         session.commit()
-        link = demo.first_open_link(session)
+        link = district.first_open_link(session)
         if link is None:
             raise SetupError("the database holds no active link of an open wave")
         sector, wave = link.enterprise.sector, link.wave

@@ -6,14 +6,14 @@ import datetime as dt
 
 from flask import Flask
 
-from bulletins import cli, jobs, views
+from bulletins import cli, views
+from survey import clock
+from survey.ops import jobs
 
 
 def atom_time(value: dt.datetime | None) -> str:
     """RFC 3339 time in UTC, as Atom wants it (now when there is none)."""
-    value = value or dt.datetime.now(dt.UTC)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
+    value = clock.aware(value) or clock.now()
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

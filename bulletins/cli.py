@@ -10,12 +10,11 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from bulletins import service
 from reports import bulletin_pdf
-from survey import quality
-from survey.compute import compute, store_result, summary_lines, with_quarantined
 from survey.db import session_scope
-from survey.models import Wave
+from survey.model import Wave
+from survey.ops import publish, quality
+from survey.ops.compute import compute, store_result, summary_lines, with_quarantined
 
 
 @click.command("compute")
@@ -33,7 +32,7 @@ def compute_command(wave_code: str) -> None:
         except ValueError as error:
             raise click.ClickException(str(error)) from error
         row = store_result(session, wave, result)
-        row.charts = service.console_charts(session, wave, result)
+        row.charts = publish.console_charts(session, wave, result)
         row.with_quarantined = with_quarantined(session, wave, result)
         session.commit()
         click.echo(f"wave {wave.code}: result #{row.id}, input sha256 {row.input_sha256[:16]}…")
@@ -63,12 +62,12 @@ def bulletin_command(wave_code: str, out: Path) -> None:
     session = session_scope(write=True)
     try:
         wave = _wave(session, wave_code)
-        published = service.latest_bulletin(session, wave)
+        published = publish.latest_bulletin(session, wave)
         if published is not None:
             pdf, what = published.pdf, f"revision {published.revision}"
         else:
             try:
-                pdf, what = bulletin_pdf(service.draft_context(session, wave)), "draft"
+                pdf, what = bulletin_pdf(publish.draft_context(session, wave)), "draft"
             except ValueError as error:
                 raise click.ClickException(str(error)) from error
         out.write_bytes(pdf)
@@ -87,7 +86,7 @@ def publish_command(wave_code: str, changes: str) -> None:
     try:
         wave = _wave(session, wave_code)
         try:
-            bulletin = service.publish(session, wave, None, changes)
+            bulletin = publish.publish(session, wave, None, changes)
         except ValueError as error:
             raise click.ClickException(str(error)) from error
         session.commit()

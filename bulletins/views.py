@@ -9,11 +9,11 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlalchemy import select
 
 from analysis import WaveResult
-from survey.cells import safe_frame
 from survey.db import get_session
-from survey.downloads import attachment
-from survey.models import Bulletin, Wave
-from survey.security import document_headers
+from survey.model import Bulletin, Wave
+from survey.ops.cells import safe_frame
+from survey.web.downloads import attachment
+from survey.web.headers import document_headers
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
 

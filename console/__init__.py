@@ -6,7 +6,6 @@ from flask import Flask
 
 import console.enterprises  # noqa: F401  (routes register)
 from console import (  # noqa: F401  (each module registers its routes)
-    access,
     appeals,
     auth,
     collection,
@@ -20,8 +19,9 @@ from console import (  # noqa: F401  (each module registers its routes)
     waves,
 )
 from console.blueprint import bp
+from survey.web import access
 
-access.install(bp)
+access.install(bp, "console.login")
 
 
 def init_app(app: Flask) -> None:

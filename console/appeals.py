@@ -7,14 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from console import audit
-from console.access import BUREAU, allow
 from console.blueprint import bp
-from portal.clock import now
-from portal.effect import index_effect
+from survey.clock import now
 from survey.db import get_or_404, get_session
-from survey.models import Answer
-from survey.portal_models import Appeal
+from survey.model import Answer, Appeal
+from survey.ops import audit
+from survey.ops.appeals import index_effect
+from survey.web.access import BUREAU, allow
 
 DECISIONS = ("upheld", "rejected")
 QUARANTINE_FLAG = "appeal_upheld"

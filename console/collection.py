@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
-from console import audit, posters
-from console.access import ADMIN, BUREAU, allow
 from console.blueprint import bp
+from survey import clock
 from survey.db import get_or_404, get_session
-from survey.downloads import attachment
-from survey.links import create_link, qr_png, qr_svg, rotate_link, survey_url
-from survey.models import CollectionLink, Enterprise, Sector, Wave
-from survey.models import Response as Answered
+from survey.model import CollectionLink, Enterprise, Sector, Wave
+from survey.model import Response as Answered
+from survey.ops import audit, posters
+from survey.ops.links import create_link, qr_png, qr_svg, rotate_link, survey_url
+from survey.web.access import ADMIN, BUREAU, allow
+from survey.web.downloads import attachment
 
 LINK_FIELDS = ("token", "generation", "enterprise_id", "wave_id", "location", "active")
 
@@ -133,8 +133,8 @@ def wave_posters(wave_id: int):
 def monitor(wave_id: int):
     """Responses per sector and enterprise: today, in total, and quarantined."""
     wave = get_or_404(Wave, wave_id)
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
-    start = dt.datetime.combine(dt.datetime.now(tz).date(), dt.time(), tz).astimezone(dt.UTC)
+    tz = clock.zone()
+    start = dt.datetime.combine(clock.today(), dt.time(), tz).astimezone(dt.UTC)
     today = func.sum(case((Answered.submitted_at >= start, 1), else_=0))
     flagged = func.sum(case((Answered.quarantined.is_(True), 1), else_=0))
     rows = get_session().execute(

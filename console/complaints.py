@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import current_app, render_template, request
 from sqlalchemy import select
 
-from console.access import BUREAU, allow
 from console.blueprint import bp
-from portal import comments
-from portal.clock import now
-from portal.complaints import state_of
+from survey.clock import now
 from survey.db import get_session
-from survey.models import Enterprise, Response, Sector, Wave
-from survey.portal_models import ComplaintReply
+from survey.model import ComplaintReply, Enterprise, Response, Sector, Wave
+from survey.ops import comments
+from survey.ops.complaints import state_of
+from survey.web.access import BUREAU, allow
 
 
 def complaint_states(session, wave: Wave) -> list[dict]:

@@ -22,13 +22,13 @@ from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, DecimalField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from console import audit, imports
-from console.access import ADMIN, BUREAU, allow
+from console import imports
 from console.blueprint import bp
-from survey import uscc
 from survey.db import get_or_404, get_session
-from survey.models import Enterprise, Sector
-from survey.quality import parse_hours
+from survey.model import Enterprise, Sector
+from survey.ops import audit, uscc
+from survey.ops.quality import parse_hours
+from survey.web.access import ADMIN, BUREAU, allow
 
 PER_PAGE = 50
 FIELDS = ("name", "uscc", "sector_id", "street", "customer_volume", "revenue", "active",

@@ -20,7 +20,7 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from survey import uscc
+from survey.ops import uscc
 
 FIELDS = ("name", "uscc", "sector", "street", "customer_volume", "revenue")
 REQUIRED = ("name", "uscc", "sector")

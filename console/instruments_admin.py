@@ -10,14 +10,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 import instruments
-from console import audit
-from console.access import ADMIN, BUREAU, allow
 from console.blueprint import bp
 from survey.db import get_or_404, get_session
-from survey.i18n import current_locale
-from survey.models import Sector, Wave
-from survey.targets import Target
-from survey.views import questions_html
+from survey.model import Sector, Wave
+from survey.ops import audit
+from survey.ops.link_lookup import Target
+from survey.respondent.views import questions_html
+from survey.web.access import ADMIN, BUREAU, allow
+from survey.web.i18n import current_locale
 
 
 @bp.get("/instruments")

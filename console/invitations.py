@@ -7,14 +7,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from console import audit
-from console.access import ADMIN, BUREAU, allow
 from console.blueprint import bp
-from portal import invitations
-from portal.clock import now
+from survey.clock import now
 from survey.db import get_or_404, get_session
-from survey.models import Enterprise, User
-from survey.portal_models import Invitation
+from survey.model import Enterprise, Invitation, User
+from survey.ops import audit, invitations
+from survey.web.access import ADMIN, BUREAU, allow
 
 PROBLEMS = {"malformed e-mail": _l("Enter a valid e-mail address."),
             "account exists": _l("An account with this e-mail address exists already.")}

@@ -8,11 +8,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Text, cast, or_, select
 
-from console import audit
-from console.access import BUREAU, allow
 from console.blueprint import bp
 from survey.db import get_or_404, get_session
-from survey.models import Enterprise, QuarantineReview, Response, Wave
+from survey.model import Enterprise, QuarantineReview, Response, Wave
+from survey.ops import audit
+from survey.web.access import BUREAU, allow
 
 PAGE_SIZE = 200
 REVIEW_REASON_MAX = 500

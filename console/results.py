@@ -9,13 +9,12 @@ from markupsafe import Markup
 
 import instruments
 from analysis import WaveResult
-from bulletins import jobs
-from console import audit
-from console.access import BUREAU, allow
 from console.blueprint import bp
-from survey.compute import latest_result
 from survey.db import get_or_404, get_session
-from survey.models import Job, Wave
+from survey.model import Job, Wave
+from survey.ops import audit, jobs
+from survey.ops.compute import latest_result
+from survey.web.access import BUREAU, allow
 
 TABLE_COLUMNS = ("unit", "name_zh", "name", "estimate", "ci_low", "ci_high", "n", "n_eff", "target",
                  "verdict_zh", "published", "caution")

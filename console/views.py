@@ -8,12 +8,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 import instruments
-from console import audit
-from console.access import ADMIN, BUREAU, allow
 from console.blueprint import bp
 from console.forms import CategoryForm, SectorForm
 from survey.db import get_or_404, get_session
-from survey.models import AuditEntry, Category, Enterprise, Response, Sector, Wave
+from survey.model import AuditEntry, Category, Enterprise, Response, Sector, Wave
+from survey.ops import audit
+from survey.web.access import ADMIN, BUREAU, allow
 
 CATEGORY_FIELDS = ("target", "target_source", "weight", "weight_source")
 SECTOR_FIELDS = ("weight", "weight_source", "instrument_code")

@@ -14,11 +14,11 @@ from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Regexp, ValidationError
 
 from analysis import Settings
-from console import audit
-from console.access import ADMIN, BUREAU, allow
 from console.blueprint import bp
 from survey.db import get_or_404, get_session
-from survey.models import Wave
+from survey.model import Wave
+from survey.ops import audit
+from survey.web.access import ADMIN, BUREAU, allow
 
 WAVE_FIELDS = ("code", "opens_on", "closes_on", "status")
 # Allowed status changes: draft → open → closed (published is set by publishing a bulletin).

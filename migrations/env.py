@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from survey.models import Base
+from survey.model import Base
 
 target_metadata = Base.metadata
 

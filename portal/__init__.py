@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import Flask
 
 from portal import (  # noqa: F401  (each module registers its routes)
-    access,
     appeals,
     auth,
     dashboard,
@@ -17,9 +16,10 @@ from portal import (  # noqa: F401  (each module registers its routes)
 )
 from portal.blueprint import bp
 from portal.cli import invite_command
-from portal.clock import local_time
+from survey.clock import local_time
+from survey.web import access
 
-access.install(bp)
+access.install(bp, "portal.login")
 
 
 def init_app(app: Flask) -> None:

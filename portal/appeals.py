@@ -7,16 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from console import audit
-from console.access import allow
-from portal import comments, scope
-from portal.access import ENTERPRISE
+from portal import scope
 from portal.blueprint import bp
-from portal.clock import now
-from portal.masking import mask
+from survey.clock import now
 from survey.db import get_session
-from survey.models import Response, Wave
-from survey.portal_models import Appeal
+from survey.model import Appeal, Response, Wave
+from survey.ops import audit, comments
+from survey.ops.masking import mask
+from survey.web.access import ENTERPRISE, allow
 
 REASON_MIN, REASON_MAX = 10, 1000
 
@@ -25,7 +23,8 @@ def _appealable(response_id: int) -> Response:
     """The enterprise's response whose comment it can see, not yet quarantined, else 404."""
     response = scope.own_or_404(Response, response_id)
     wave = get_session().get(Wave, response.wave_id)
-    if response.quarantined or not comments.comments_visible(get_session(), wave):
+    own = scope.enterprise_id()
+    if response.quarantined or not comments.comments_visible(get_session(), wave, own):
         abort(404)
     return response
 

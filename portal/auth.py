@@ -11,14 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
-from console import audit
-from console.access import allow
-from console.auth import LoginForm, account_of, log_in, password_problem
-from portal import invitations
-from portal.access import ENTERPRISE
 from portal.blueprint import bp
-from portal.clock import now
+from survey.clock import now
 from survey.db import get_session
+from survey.ops import audit, invitations
+from survey.ops.passwords import password_problem
+from survey.web.access import ENTERPRISE, allow
+from survey.web.login import LoginForm, account_of, log_in
 
 LINK_PROBLEMS = {
     "unknown": _l("This activation link is not valid. Ask the bureau for a new invitation."),

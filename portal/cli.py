@@ -7,11 +7,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from console import audit
-from portal import invitations
-from portal.clock import now
+from survey.clock import now
 from survey.db import session_scope
-from survey.models import Enterprise
+from survey.model import Enterprise
+from survey.ops import audit, invitations
 
 
 def find_enterprise(session, key: str) -> Enterprise | None:

@@ -9,16 +9,16 @@ from markupsafe import Markup
 
 from analysis import quadrants
 from analysis.priorities import QUADRANTS
-from console.access import allow
-from portal import charts, comments, items, results, scope, topics, waves
-from portal.access import ENTERPRISE
+from portal import charts, items, results, scope, waves
 from portal.blueprint import bp
-from portal.clock import now
-from portal.complaints import overdue_count
-from survey.compute import latest_result
+from survey.clock import now
 from survey.db import get_session
-from survey.i18n import current_locale
-from survey.models import Enterprise
+from survey.model import Enterprise
+from survey.ops import comments, topics
+from survey.ops.complaints import overdue_count
+from survey.ops.compute import latest_result
+from survey.web.access import ENTERPRISE, allow
+from survey.web.i18n import current_locale
 
 SHORT = 14  # characters of a question kept as a chart label
 
@@ -36,11 +36,11 @@ def dashboard():
                "overdue": 0}
     if wave is not None:
         context["data"] = wave_dashboard(session, enterprise, wave, own)
-        if comments.comments_visible(session, wave):
-            rows = comments.comment_rows(session, wave, enterprise.sector.code)
+        if comments.comments_visible(session, wave, enterprise.id):
+            rows = comments.comment_rows(session, wave, enterprise.id, enterprise.sector.code)
             context["topics"], context["comment_count"] = comments.topic_counts(rows), len(rows)
-            context["overdue"] = overdue_count(session, wave, enterprise.sector.code, now(),
-                                               current_app.config)
+            context["overdue"] = overdue_count(session, wave, enterprise.id,
+                                               enterprise.sector.code, now(), current_app.config)
     return render_template("portal/dashboard.html", **context)
 
 

@@ -6,16 +6,14 @@ import pandas as pd
 from flask import abort
 from sqlalchemy import select
 
-from console import exports, posters
-from console.access import allow
 from portal import scope, waves
-from portal.access import ENTERPRISE
 from portal.blueprint import bp
-from portal.masking import mask
-from survey import frames
 from survey.db import get_session
-from survey.downloads import attachment
-from survey.models import CollectionLink, Enterprise, Wave
+from survey.model import CollectionLink, Enterprise, Wave
+from survey.ops import exports, frames, posters
+from survey.ops.masking import mask
+from survey.web.access import ENTERPRISE, allow
+from survey.web.downloads import attachment
 
 # Columns an enterprise may download: no hashes, no enterprise-internal flags.
 DROP = ("enterprise_id", "sector", "quarantined", "ip_hash", "device_hash")

@@ -6,17 +6,15 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from console import audit
-from console.access import allow
-from portal import comments, scope, topics, waves
-from portal.access import ENTERPRISE
+from portal import scope, waves
 from portal.blueprint import bp
-from portal.clock import now
-from portal.complaints import state_of
-from portal.masking import mask
+from survey.clock import now
 from survey.db import get_session
-from survey.models import Enterprise, Response, Wave
-from survey.portal_models import ComplaintReply
+from survey.model import ComplaintReply, Enterprise, Response, Wave
+from survey.ops import audit, comments, topics
+from survey.ops.complaints import state_of
+from survey.ops.masking import mask
+from survey.web.access import ENTERPRISE, allow
 
 REPLY_MAX = 2000
 
@@ -34,15 +32,15 @@ def _context(kind: str) -> dict:
                "topics": topics.TOPICS, "k": comments.comment_threshold()}
     if wave is None:
         return context
-    context["visible"] = comments.comments_visible(session, wave)
+    context["visible"] = comments.comments_visible(session, wave, enterprise.id)
     if context["visible"]:
         context["rows"] = comments.comment_rows(
-            session, wave, enterprise.sector.code, rating=context["rating"],
+            session, wave, enterprise.id, enterprise.sector.code, rating=context["rating"],
             topic=context["topic"], complaints_only=kind == "complaints")
         ids = [r["id"] for r in context["rows"]]
-        context["appeals"] = comments.appeals_of(session, ids)
+        context["appeals"] = comments.appeals_of(session, enterprise.id, ids)
         if kind == "complaints":
-            replies, at = comments.replies_of(session, ids), now()
+            replies, at = comments.replies_of(session, enterprise.id, ids), now()
             for r in context["rows"]:
                 r["state"] = state_of(r["at"], replies.get(r["id"], []), at, current_app.config)
     return context
@@ -66,7 +64,8 @@ def _own_complaint(response_id: int) -> Response:
     """The enterprise's complaint-flagged response, visible under the k rule, else 404."""
     response = scope.own_or_404(Response, response_id)
     wave = get_session().get(Wave, response.wave_id)
-    if not response.wants_complaint or not comments.comments_visible(get_session(), wave):
+    own = scope.enterprise_id()
+    if not response.wants_complaint or not comments.comments_visible(get_session(), wave, own):
         abort(404)
     return response
 
@@ -77,7 +76,8 @@ def complaint(response_id: int):
     """One complaint: the masked comment, the replies so far and the reply form."""
     response = _own_complaint(response_id)
     session = get_session()
-    replies = comments.replies_of(session, [response.id]).get(response.id, [])
+    replies = comments.replies_of(session, response.enterprise_id, [response.id])
+    replies = replies.get(response.id, [])
     state = state_of(response.submitted_at, replies, now(), current_app.config)
     enterprise = session.get(Enterprise, scope.enterprise_id())
     return render_template("portal/complaint.html", response=response, replies=replies,

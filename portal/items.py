@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 import instruments
 from analysis.index import rescale_items
 from portal.scope import scoped
-from survey.models import Answer, Response, Wave
+from survey.model import Answer, Response, Wave
 
 
 def item_means(session: Session, wave: Wave) -> dict[str, dict]:

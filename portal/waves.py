@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.scope import scoped
-from survey.compute import latest_result
-from survey.models import CollectionLink, Wave
+from survey.model import CollectionLink, Wave
+from survey.ops.compute import latest_result
 
 
 def own_waves(session: Session) -> list[Wave]:

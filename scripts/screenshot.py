@@ -18,8 +18,9 @@ from werkzeug.serving import make_server
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
-from survey import db, demo  # noqa: E402
-from survey.tokens import link_key  # noqa: E402
+from survey import db  # noqa: E402
+from survey.demo import district  # noqa: E402
+from survey.ops.tokens import link_key  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -30,9 +31,9 @@ def main(out: str) -> None:
         app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/shot.sqlite3"})
         db.upgrade(app)
         session = db.session_scope(app, write=True)
-        demo.load(session, app.config["DEMO_SEED"], date.today(), link_key(app.config))
+        district.load(session, app.config["DEMO_SEED"], date.today(), link_key(app.config))
         session.commit()
-        token = demo.first_open_link(session).token
+        token = district.first_open_link(session).token
         session.close()
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import pytest
 
 import instruments
-from console.auth import hash_password
-from survey.models import Answer, CollectionLink, Response, User, Wave
+from survey.model import Answer, CollectionLink, Response, User, Wave
+from survey.ops.accounts import hash_password
 
 PASSWORD = "correct horse 42"
 _keys = itertools.count(1)
@@ -111,8 +111,8 @@ def demo_portal(demo_app):
 
     from portal.results import parsed
     from survey import db as survey_db
-    from survey.compute import compute, latest_result, store_result
-    from survey.models import Wave as WaveRow
+    from survey.model import Wave as WaveRow
+    from survey.ops.compute import compute, latest_result, store_result
 
     session = survey_db.session_scope(demo_app, write=True)
     try:

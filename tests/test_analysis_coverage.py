@@ -31,10 +31,10 @@ import pytest
 
 import instruments
 from analysis import Settings, compute_wave
-from survey import demo_spec
-from survey.demo import instrument_items
-from survey.frames import model_of
-from survey.simulate import POPULATION, TAU, enterprise_effects, simulate_responses
+from survey.demo import spec
+from survey.demo.district import instrument_items
+from survey.demo.simulate import POPULATION, TAU, enterprise_effects, simulate_responses
+from survey.ops.frames import model_of
 
 WAVE = "2026Q3"
 PER_ENTERPRISE = 26  # the demo's mean responses per enterprise in 2026Q3
@@ -62,7 +62,7 @@ def simulate_stacked(rng, replicates=REPLICATES, codes=CODES, volume_sigma=None)
 
     Returns the compute_wave inputs, the raking margins and each stacked sector's truth.
     """
-    specs = {s.code: s for s in demo_spec.SECTORS}
+    specs = {s.code: s for s in spec.SECTORS}
     resp, ents, truths = [], [], []
     next_e = 0
     for code in codes:

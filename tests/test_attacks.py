@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from analysis import Settings
-from survey.compute import compute
-from survey.models import Response, Wave
+from survey.model import Response, Wave
+from survey.ops.compute import compute
 from tests.conftest import csrf_and_key
 from tests.test_survey import full_answers
 
@@ -33,7 +33,7 @@ HONEST_PER_ENTERPRISE = 60
 
 
 class Clock:
-    """A hand-moved clock for the app (app.extensions["manyi_clock"])."""
+    """A hand-moved clock for the app (app.config["CLOCK_NOW"])."""
 
     def __init__(self, start: dt.datetime):
         self.now = start
@@ -86,7 +86,7 @@ def baseline(app, client, make_link, make_wave, db_session):
     wave = make_wave(days=(-30, 30))
     links = [make_link(wave=wave) for _ in HONEST_MEANS]
     clock = Clock(dt.datetime.now(dt.UTC).replace(hour=2, minute=0) - dt.timedelta(days=20))
-    app.extensions["manyi_clock"] = clock
+    app.config["CLOCK_NOW"] = clock
     import instruments
 
     items = [(i.code, i.scale.kind) for i in instruments.get("catering").items]

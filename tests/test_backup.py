@@ -11,8 +11,8 @@ from sqlalchemy import create_engine, select, text
 
 from app import create_app
 from survey import db as survey_db
-from survey.backup import row_count
-from survey.models import Base
+from survey.model import Base
+from survey.ops.backup import row_count
 from tests.conftest import PG_URL
 
 
@@ -87,7 +87,7 @@ def test_backup_taken_while_answers_arrive_holds_only_whole_responses(app, make_
                                                                       empty_url, tmp_path):
     from sqlalchemy import func
 
-    from survey.models import Answer, Response
+    from survey.model import Answer, Response
     from tests.conftest import csrf_and_key
     from tests.test_survey import full_answers
 

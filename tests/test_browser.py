@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 import instruments
-from survey.models import Response
+from survey.model import Response
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, select, update
 
-from console.auth import hash_password
 from survey import db as survey_db
-from survey.models import Bulletin, User, Wave
+from survey.model import Bulletin, User, Wave
+from survey.ops.accounts import hash_password
 from tests.test_browser import ARTIFACTS, browser, pytestmark, serving, watch_csp  # noqa: F401
 
 PASSWORD = "correct horse 42"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from survey import db as survey_db
-from survey.demo import first_open_link
+from survey.demo.district import first_open_link
 from tests.test_browser import PHONE, browser, pytestmark, watch_csp  # noqa: F401
 from tests.test_browser_console import PASSWORD, demo_server  # noqa: F401
 

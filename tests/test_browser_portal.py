@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from survey import db as survey_db
-from survey.portal_models import ComplaintReply
+from survey.model import ComplaintReply
 from tests.portal_support import PASSWORD, demo_portal  # noqa: F401
 from tests.test_browser import (  # noqa: F401
     ARGS,

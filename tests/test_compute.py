@@ -5,8 +5,8 @@ import json
 from sqlalchemy import select
 
 from analysis import WaveResult
-from survey import demo_spec as spec
-from survey.models import ComputedResult, Wave
+from survey.demo import spec
+from survey.model import ComputedResult, Wave
 
 
 def test_compute_stores_the_result_and_prints_the_table(demo_app, demo):

@@ -7,10 +7,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from console.access import rule_for
-from console.auth import hash_password, password_problem
-from survey.models import AuditEntry, Category, Enterprise, Sector, User
-from survey.uscc import make_code
+from survey.model import AuditEntry, Category, Enterprise, Sector, User
+from survey.ops.accounts import hash_password
+from survey.ops.passwords import password_problem
+from survey.ops.uscc import make_code
+from survey.web.access import rule_for
 
 PASSWORD = "correct horse 42"
 
@@ -86,7 +87,7 @@ def test_admin_reaches_every_page(client, make_user, make_sector, db_session):
 
 def test_every_console_endpoint_declares_its_roles(app):
     endpoints = [r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("console.")]
-    assert endpoints and all(rule_for(e) is not None for e in endpoints)
+    assert endpoints and all(rule_for(e, app) is not None for e in endpoints)
 
 
 def test_wrong_password_then_lockout(client, make_user, db_session):

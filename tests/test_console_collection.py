@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
-from survey.models import AuditEntry, CollectionLink, Wave
+from survey.model import AuditEntry, CollectionLink, Wave
 from tests.test_console import csrf, login, make_user  # noqa: F401  (fixture)
 
 

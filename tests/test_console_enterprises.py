@@ -12,11 +12,11 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from console import imports
-from console.auth import hash_password
 from console.enterprises import USCC_PROBLEMS
-from survey import uscc
-from survey.models import AuditEntry, Enterprise, Sector, User
-from survey.uscc import make_code
+from survey.model import AuditEntry, Enterprise, Sector, User
+from survey.ops import uscc
+from survey.ops.accounts import hash_password
+from survey.ops.uscc import make_code
 from tests.test_console import PASSWORD, csrf, login
 
 CODES = [make_code("210213", f"MA{n:06d}") for n in range(1, 80)]

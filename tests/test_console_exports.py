@@ -9,7 +9,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from survey.cells import neutralise
+from survey.ops.cells import neutralise
 from tests.conftest import csrf_and_key
 from tests.test_console import login, make_user  # noqa: F401
 from tests.test_survey import full_answers

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 import instruments
-from survey.models import AuditEntry, Wave
+from survey.model import AuditEntry, Wave
 from tests.test_console import csrf, login, make_user  # noqa: F401
 
 

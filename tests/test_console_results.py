@@ -6,11 +6,11 @@ import time
 
 from sqlalchemy import select
 
-from bulletins import jobs
-from console.auth import hash_password
 from survey import db as survey_db
-from survey.compute import compute, store_result
-from survey.models import Bulletin, ComputedResult, Job, User, Wave
+from survey.model import Bulletin, ComputedResult, Job, User, Wave
+from survey.ops import jobs
+from survey.ops.accounts import hash_password
+from survey.ops.compute import compute, store_result
 from tests.test_console import PASSWORD, csrf, login, make_user  # noqa: F401
 
 

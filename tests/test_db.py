@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from app import create_app
 from survey import db as survey_db
-from survey.models import Base
+from survey.model import Base
 
 
 def test_migrations_from_empty_match_the_models(tmp_path):

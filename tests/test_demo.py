@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import func, select
 
 import instruments
-from survey import demo_spec as spec
-from survey.demo import instrument_items
-from survey.models import Answer, Category, CollectionLink, Enterprise, Response, Sector, Wave
-from survey.simulate import enterprise_effects, latent_loadings, simulate_responses
-from survey.uscc import is_valid
+from survey.demo import spec
+from survey.demo.district import instrument_items
+from survey.demo.simulate import enterprise_effects, latent_loadings, simulate_responses
+from survey.model import Answer, Category, CollectionLink, Enterprise, Response, Sector, Wave
+from survey.ops.uscc import is_valid
 
 REQUIRED_SECTORS = {
     "finance",
@@ -110,7 +110,7 @@ def test_demo_sample_means_track_the_truth(demo):
 
 
 def test_frames_hold_every_answer_of_the_wave(demo):
-    from survey.frames import (
+    from survey.ops.frames import (
         categories_frame,
         enterprises_frame,
         item_columns,

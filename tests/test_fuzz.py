@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 import instruments
-from survey import uscc
-from survey.forms import NA, rules_for
-from survey.models import Category, Enterprise, Response, Sector, User, Wave
-from survey.uscc import make_code
+from survey.model import Category, Enterprise, Response, Sector, User, Wave
+from survey.ops import uscc
+from survey.ops.uscc import make_code
+from survey.respondent.form import NA, rules_for
 from tests import test_console_enterprises as enterprise_tests
 from tests.conftest import csrf_and_key
 from tests.test_console import PASSWORD, csrf
@@ -157,7 +157,7 @@ def test_script_in_a_comment_is_escaped_when_shown_again(client, make_link):
 
 
 def test_fuzzed_logins_never_fail_or_let_anyone_in(client, db_session):
-    from console.auth import hash_password
+    from survey.ops.accounts import hash_password
 
     db_session.add(User(email="chief@bureau.test", name="chief", role="admin",
                         password_hash=hash_password(PASSWORD)))

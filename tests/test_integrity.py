@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from app import create_app
 from survey import db as survey_db
-from survey.links import resign_unsigned
-from survey.models import AuditEntry, CollectionLink, Response
-from survey.targets import close_readers
-from survey.tokens import link_key, sign_token, verify_token
+from survey.model import AuditEntry, CollectionLink, Response
+from survey.ops.link_lookup import close_readers
+from survey.ops.links import resign_unsigned
+from survey.ops.tokens import link_key, sign_token, verify_token
 from tests.conftest import csrf_and_key
 from tests.test_console import PASSWORD, csrf, login, make_user  # noqa: F401
 from tests.test_survey import count, full_answers, open_form

@@ -5,9 +5,9 @@ import io
 from PIL import Image
 from sqlalchemy import select
 
-from survey.links import qr_png, qr_svg, survey_url
-from survey.models import CollectionLink
-from survey.tokens import sign_token, verify_token
+from survey.model import CollectionLink
+from survey.ops.links import qr_png, qr_svg, survey_url
+from survey.ops.tokens import sign_token, verify_token
 
 
 def test_tokens_are_signed_distinct_and_url_safe():

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from survey.models import AuditEntry, Response
-from survey.portal_models import Appeal
+from survey.model import Appeal, AuditEntry, Response
 from tests.portal_support import (  # noqa: F401  (fixtures)
     csrf,
     fresh,

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from analysis import change
-from console.auth import hash_password
 from portal.results import parsed
 from survey import db as survey_db
-from survey.compute import latest_result
-from survey.models import User, Wave
+from survey.model import User, Wave
+from survey.ops.accounts import hash_password
+from survey.ops.compute import latest_result
 from tests.portal_support import PASSWORD, demo_portal, portal_login  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -103,8 +103,8 @@ def test_english_dashboard(demo_portal, demo_client):  # noqa: F811
 
 
 def test_appeal_effect_uses_the_stored_item_weights(demo_app, demo_portal):  # noqa: F811
-    from portal.effect import index_effect
-    from survey.models import Response
+    from survey.model import Response
+    from survey.ops.appeals import index_effect
 
     session = survey_db.session_scope(demo_app)
     try:

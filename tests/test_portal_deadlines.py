@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from portal.deadlines import add_working_days, complaint_state
+from survey.ops.deadlines import add_working_days, complaint_state
 from tests.portal_support import (  # noqa: F401  (fixtures)
     csrf,
     make_enterprise_user,

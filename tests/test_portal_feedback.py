@@ -7,7 +7,7 @@ import io
 import openpyxl
 from sqlalchemy import select
 
-from survey.portal_models import ComplaintReply
+from survey.model import ComplaintReply
 from tests.portal_support import (  # noqa: F401  (fixtures)
     csrf,
     fresh,

@@ -7,8 +7,7 @@ import re
 
 from sqlalchemy import select
 
-from survey.models import AuditEntry, User
-from survey.portal_models import Invitation
+from survey.model import AuditEntry, Invitation, User
 from tests.portal_support import (  # noqa: F401  (fixtures)
     csrf,
     fresh,

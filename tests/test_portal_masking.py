@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.masking import PROVINCES, findings, mask
+from survey.ops.masking import PROVINCES, findings, mask
 
 WORDS = "服务态度很好价格便宜等待时间长环境干净我们店员热情，。！"
 CHINESE = st.text(alphabet=st.sampled_from(WORDS), max_size=30)

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bulletins.service import intake
 from reports.annex import _intake
-from survey.models import AuditEntry, QuarantineReview, Response, Wave
+from survey.model import AuditEntry, QuarantineReview, Response, Wave
+from survey.ops.publish import intake
 from tests.test_console import csrf, login, make_user  # noqa: F401
 
 
@@ -28,7 +28,7 @@ def responses(db_session, make_link):
                        flags=flags, quarantined=quarantined, comment=f"评论{n}")
         db_session.add(row)
         db_session.flush()
-        from survey.models import Answer
+        from survey.model import Answer
         db_session.add_all(Answer(response_id=row.id, item_code=c, value=v)
                            for c, v in answers.items())
         return row
@@ -112,7 +112,7 @@ def test_bulletin_counts_quarantined_responses_by_reason(responses, db_session):
 
 def test_results_show_indices_with_and_without_quarantined(client, make_user, demo_app):  # noqa: F811
     from survey import db as survey_db
-    from survey.compute import compute, store_result, with_quarantined
+    from survey.ops.compute import compute, store_result, with_quarantined
 
     session = survey_db.session_scope(demo_app, write=True)
     try:
@@ -151,8 +151,8 @@ def test_results_show_indices_with_and_without_quarantined(client, make_user, de
 
 
 def make_user_in(session, role: str) -> str:
-    from console.auth import hash_password
-    from survey.models import User
+    from survey.model import User
+    from survey.ops.accounts import hash_password
     from tests.test_console import PASSWORD
 
     email = f"{role}-q@bureau.test"
@@ -163,7 +163,7 @@ def make_user_in(session, role: str) -> str:
 
 
 def test_answers_far_outside_opening_hours_are_flagged(app, client, make_link, db_session):
-    from survey.models import Enterprise
+    from survey.model import Enterprise
     from tests.conftest import csrf_and_key
     from tests.test_survey import full_answers
 
@@ -174,10 +174,10 @@ def test_answers_far_outside_opening_hours_are_flagged(app, client, make_link, d
     flags = []
     for utc_hour in (19, 4):  # 03:00 and 12:00 in Shanghai
         clock = today + dt.timedelta(hours=utc_hour)
-        app.extensions["manyi_clock"] = lambda clock=clock: clock
+        app.config["CLOCK_NOW"] = lambda clock=clock: clock
         client.delete_cookie("manyi_device", path="/s/")
         fields = csrf_and_key(client.get(f"/s/{link.token}").get_data(as_text=True))
-        app.extensions["manyi_clock"] = lambda clock=clock: clock + dt.timedelta(minutes=3)
+        app.config["CLOCK_NOW"] = lambda clock=clock: clock + dt.timedelta(minutes=3)
         answers = full_answers(value="7") | {"img_reputation": "9"}
         assert client.post(f"/s/{link.token}", data=fields | answers,
                            environ_base={"REMOTE_ADDR": f"10.9.9.{utc_hour}"}).status_code == 303
@@ -191,7 +191,7 @@ def test_answers_far_outside_opening_hours_are_flagged(app, client, make_link, d
                                               ("9点到21点", "error"), ("25:00-26:00", "error")])
 def test_opening_hours_in_the_enterprise_form(client, make_link, make_user, db_session,  # noqa: F811
                                               hours, saved):
-    from survey.models import Enterprise
+    from survey.model import Enterprise
 
     link = make_link()
     ent = db_session.get(Enterprise, link.enterprise_id)
@@ -215,7 +215,7 @@ def test_computing_a_wave_first_refreshes_the_cross_response_checks(runner, resp
     """Near-identical comments are only seen across responses: `flask compute` finds them."""
     link, rows = responses
     import instruments
-    from survey.models import Answer
+    from survey.model import Answer
     codes = [i.code for i in instruments.get("catering").items if i.scale.kind == "rating"]
     now = dt.datetime.now(dt.UTC)
     copied = []

@@ -18,8 +18,8 @@ from reports.charts import bulletin_charts, sector_chart
 from reports.fmt import issue_label, signed
 from reports.render import DataOnlyFetcher, RefusedURLError, html_to_pdf
 from survey import db as survey_db
-from survey.compute import compute
-from survey.models import Wave
+from survey.model import Wave
+from survey.ops.compute import compute
 
 pytestmark = pytest.mark.filterwarnings(r"error:Glyph .* missing:UserWarning")
 GLYPH = r"Glyph .* missing"

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from console.passwords import password_problem
-from survey.models import AuditEntry, Base, Response, User
+from survey.model import AuditEntry, Base, Response, User
+from survey.ops.passwords import password_problem
 from tests.test_console import PASSWORD, login
 from tests.test_survey import full_answers, open_form
 
@@ -130,7 +130,7 @@ def test_privacy_page_states_retention(client, app):
 
 
 def test_login_page_is_not_frameable_and_logs_in(client, db_session):
-    from console.auth import hash_password
+    from survey.ops.accounts import hash_password
 
     db_session.add(User(email="a@bureau.test", name="a", role="admin",
                         password_hash=hash_password(PASSWORD)))
@@ -154,7 +154,7 @@ def test_nul_characters_are_refused_before_any_view(client, method, path, data, 
 def test_markup_in_names_is_printed_literally_on_posters(app):
     import subprocess
 
-    from console.posters import posters_pdf
+    from survey.ops.posters import posters_pdf
 
     poster = {"name": "<b>粗体</b>&amp;<script>x()</script>", "location": "<i>一楼</i>",
               "url": "http://survey.test/s/abc", "wave": "2026Q4",

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 import instruments
-from survey.models import Answer, Response
+from survey.model import Answer, Response
 from tests.conftest import csrf_and_key
 
 

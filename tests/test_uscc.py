@@ -2,7 +2,7 @@
 
 import pytest
 
-from survey.uscc import check_character, is_valid, make_code, normalise, problem
+from survey.ops.uscc import check_character, is_valid, make_code, normalise, problem
 
 # Codes printed on the public business licences of well-known companies.
 PUBLISHED = [

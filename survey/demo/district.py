@@ -1,0 +1,279 @@
+"""Load the synthetic demo district into the database (`flask demo`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+import numpy as np
+import pandas as pd
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+import instruments
+from survey.db import session_scope
+from survey.demo import spec
+from survey.demo.simulate import TAU, Items, enterprise_effects, simulate_responses
+from survey.model import Answer, Category, CollectionLink, Enterprise, Response, Sector, Wave
+from survey.ops.links import resign_unsigned, survey_url
+from survey.ops.tokens import link_key, sign_token
+from survey.ops.uscc import ALPHABET, make_code
+
+POSITIVE = (
+    "服务很周到，下次还会再来。",
+    "工作人员态度热情，办事效率高。",
+    "环境干净整洁，体验很好。",
+    "价格合理，物有所值。",
+    "整体满意，希望继续保持。",
+    "流程清楚，很快就办完了。",
+)
+NEGATIVE = (
+    "排队等候时间太长，希望增加窗口。",
+    "价格偏高，性价比一般。",
+    "工作人员态度冷淡，问了几次才有人理。",
+    "收费项目不透明，事先没有说明。",
+    "卫生状况需要改进。",
+    "投诉后一直没有回复，请尽快处理，电话13812345678。",
+    "预约了但还是等了很久。",
+    "设施有些老旧，需要维修。",
+)
+COMMENT_RATE = 0.22
+
+
+def instrument_items(instrument: instruments.Instrument) -> Items:
+    """The instrument's item codes arranged for the simulator."""
+    by = {
+        c: [i.code for i in instrument.items if i.construct == c]
+        for c in ("image", "expectation", "quality", "value", "satisfaction", "loyalty")
+    }
+    return Items(**{c: tuple(codes) for c, codes in by.items()})
+
+
+def is_loaded(session: Session) -> bool:
+    """True when the database already holds categories (demo or real data)."""
+    return bool(session.scalar(select(func.count()).select_from(Category)))
+
+
+def load(
+    session: Session, seed: int, today: dt.date, key: bytes | None = None
+) -> dict[str, int]:
+    """Create the demo district and its responses; the caller commits.
+
+    Link tokens are signed with `key` (default: the current app's link key).
+
+    Returns counts of what was created.
+    """
+    rng = np.random.default_rng(seed)
+    categories = {
+        code: Category(
+            code=code,
+            name_zh=zh,
+            name_en=en,
+            target=target,
+            target_source=spec.PLAN_SOURCE,
+            weight=w,
+            weight_source=spec.WEIGHT_SOURCE,
+        )
+        for code, zh, en, target, w in spec.CATEGORIES
+    }
+    session.add_all(categories.values())
+    waves = [
+        _wave(code, opens, closes, status, today) for code, opens, closes, status, _ in spec.WAVES
+    ]
+    session.add_all(waves)
+    enterprises = []
+    for s in spec.SECTORS:
+        sector = Sector(
+            code=s.code,
+            category=categories[s.category],
+            name_zh=s.name_zh,
+            name_en=s.name_en,
+            weight=s.weight,
+            weight_source=spec.WEIGHT_SOURCE,
+            instrument_code=s.code,
+        )
+        session.add(sector)
+        enterprises += [_enterprise(name, sector, rng) for name in spec.enterprise_names(s)]
+    session.add_all(enterprises)
+    session.flush()
+    links = _links(session, enterprises, waves, rng, key or link_key(current_app.config))
+    n = _responses(session, enterprises, waves, links, rng, today)
+    return {
+        "categories": len(categories),
+        "sectors": len(spec.SECTORS),
+        "enterprises": len(enterprises),
+        "waves": len(waves),
+        "responses": n,
+    }
+
+
+def _wave(code: str, opens: str, closes: str, status: str, today: dt.date) -> Wave:
+    closes_on = dt.date.fromisoformat(closes)
+    if status == "open":
+        # Keep the demo's open wave open when the demo is started after its planned close.
+        closes_on = max(closes_on, today + dt.timedelta(days=90))
+    return Wave(
+        code=code,
+        opens_on=dt.date.fromisoformat(opens),
+        closes_on=closes_on,
+        status=status,
+        instrument_versions={},
+    )
+
+
+def _enterprise(name: str, sector: Sector, rng: np.random.Generator) -> Enterprise:
+    org8 = "MA" + "".join(rng.choice(list(ALPHABET), size=6))
+    return Enterprise(
+        name=name,
+        uscc=make_code(spec.DIVISION, org8),
+        sector=sector,
+        street=str(rng.choice(spec.STREETS)),
+        customer_volume=float(round(rng.lognormal(9.5, 0.8))),
+        revenue=float(round(rng.lognormal(8.0, 1.0), 1)),
+    )
+
+
+def _links(session, enterprises, waves, rng, key) -> dict[tuple[int, int], list]:
+    links = {}
+    for wave in waves:
+        for ent in enterprises:
+            places = ["总店", "分店"] if rng.random() < 0.2 else [""]
+            links[ent.id, wave.id] = [
+                CollectionLink(token=f"unsigned-{ent.id}-{wave.code}-{i}", enterprise=ent,
+                               wave=wave, location=p, generation=1)
+                for i, p in enumerate(places)
+            ]
+            session.add_all(links[ent.id, wave.id])
+    session.flush()
+    for group in links.values():
+        for link in group:
+            link.token = sign_token(key, link.id, link.generation)
+    session.flush()
+    return links
+
+
+def _responses(session, enterprises, waves, links, rng, today) -> int:
+    volumes = np.array([e.customer_volume for e in enterprises])
+    z = enterprise_effects(pd.Series([e.sector.code for e in enterprises]), rng, volumes)
+    by_sector = {s.code: s for s in spec.SECTORS}
+    total = 0
+    for (code, _o, _c, _s, mean_n), wave in zip(spec.WAVES, waves, strict=True):
+        for ent, z_e in zip(enterprises, z, strict=True):
+            n = int(rng.poisson(mean_n))
+            inst = instruments.get(ent.sector.instrument_code)
+            mu = by_sector[ent.sector.code].truth[code] + TAU * z_e
+            frame = simulate_responses(instrument_items(inst), np.full(n, mu), rng)
+            rows, values = _rows(frame, inst, wave, links[ent.id, wave.id], rng, today)
+            if rows:
+                # The database assigns the ids (PostgreSQL's sequence must see them).
+                ids = session.scalars(
+                    insert(Response).returning(Response.id, sort_by_parameter_order=True), rows
+                ).all()
+                session.execute(
+                    insert(Answer),
+                    [
+                        {"response_id": rid, "item_code": c, "value": v}
+                        for rid, answers in zip(ids, values, strict=True)
+                        for c, v in answers.items()
+                    ],
+                )
+            total += n
+    return total
+
+
+def _rows(frame, inst, wave, links, rng, today):
+    item_codes = [i.code for i in inst.items]
+    last = min(wave.closes_on, today)
+    span = max((last - wave.opens_on).days, 1)
+    rows, values = [], []
+    for k, rec in enumerate(frame.to_dict("records")):
+        link = links[int(rng.integers(len(links)))]
+        submitted = dt.datetime.combine(wave.opens_on, dt.time(8), dt.UTC) + dt.timedelta(
+            days=int(rng.integers(span)), minutes=int(rng.integers(12 * 60))
+        )
+        duration = dt.timedelta(seconds=float(rng.lognormal(np.log(110), 0.35)))
+        answered = [rec[c] for c in item_codes if c.startswith("sat_") and not pd_na(rec[c])]
+        sat = float(np.mean(answered)) if answered else np.nan
+        comment = _comment(sat, rng)
+        rows.append(
+            dict(
+                link_id=link.id,
+                enterprise_id=link.enterprise_id,
+                wave_id=wave.id,
+                instrument_code=inst.code,
+                instrument_version=inst.version,
+                locale="zh_CN",
+                started_at=submitted - duration,
+                submitted_at=submitted,
+                comment=comment,
+                wants_complaint=bool(comment in NEGATIVE and rng.random() < 0.3),
+                idempotency_key=f"demo-{wave.code}-{link.enterprise_id}-{k}",
+                ip_hash=f"{rng.integers(1 << 60):032x}",
+                device_hash=f"{rng.integers(1 << 60):032x}",
+                quarantined=False,
+                flags=[],
+                **{
+                    c: (None if pd_na(rec[c]) else str(rec[c]))
+                    for c in ("age_band", "sex", "residence", "frequency")
+                },
+            )
+        )
+        values.append({c: None if pd_na(rec[c]) else int(rec[c]) for c in item_codes})
+    return rows, values
+
+
+def pd_na(value) -> bool:
+    """True for None, NaN and pandas' NA."""
+    return value is None or value != value or str(value) == "<NA>"
+
+
+def _comment(sat: float, rng: np.random.Generator) -> str:
+    if rng.random() > COMMENT_RATE or sat != sat:
+        return ""
+    pool = POSITIVE if sat >= 7.5 else NEGATIVE
+    return str(pool[int(rng.integers(len(pool)))])
+
+
+def first_open_link(session: Session) -> CollectionLink | None:
+    """An active link of an open wave, for printing a demo URL."""
+    return session.scalar(
+        select(CollectionLink)
+        .join(Wave)
+        .where(Wave.status == "open", CollectionLink.active)
+        .order_by(CollectionLink.id)
+        .limit(1)
+    )
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database holds data.")
+def demo_command(if_empty: bool) -> None:
+    """Load the synthetic demo district (sectors, enterprises, 2 waves, responses)."""
+    session = session_scope(write=True)
+    try:
+        if is_loaded(session):
+            if not if_empty:
+                raise click.ClickException("the database already holds data; demo not loaded")
+            # Links made before tokens were signed (or under another key) get new tokens.
+            resigned = resign_unsigned(session, link_key(current_app.config))
+            session.commit()
+            if resigned:
+                click.echo(f"{resigned} unsigned link(s) re-issued")
+        else:
+            today = dt.datetime.now().date()
+            counts = load(session, current_app.config["DEMO_SEED"], today)
+            session.commit()
+            click.echo("demo loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        link = first_open_link(session)
+        if link is not None:
+            click.echo(f"demo survey: {survey_url(link.token)}")
+    finally:
+        session.close()
+
+
+def init_app(app: Flask) -> None:
+    """Register the `demo` command."""
+    app.cli.add_command(demo_command)

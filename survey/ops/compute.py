@@ -1,0 +1,137 @@
+"""Computing a wave: load its frames, call `analysis.compute_wave`, store the result."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from analysis import Settings, WaveResult, compute_wave
+from survey.model import ComputedResult, Response, Wave
+from survey.ops import frames
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def code_version() -> str:
+    """The git commit of this checkout, or 'unknown' outside a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True, text=True, timeout=5, check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() or "unknown"
+
+
+def wave_inputs(session: Session, wave: Wave) -> dict:
+    """The plain inputs of `analysis.compute_wave` for `wave`, read from the database."""
+    responses = frames.responses_frame(session, wave)
+    if responses.empty:
+        raise ValueError(f"wave {wave.code} has no responses")
+    sectors = frames.sectors_frame(session)
+    present = set(responses["sector"])
+    sectors = sectors[sectors["sector"].isin(present)].reset_index(drop=True)
+    return {
+        "responses": responses,
+        "enterprises": frames.enterprises_frame(session),
+        "sectors": sectors,
+        "categories": frames.categories_frame(session),
+        "models": frames.models_frame(responses, sectors),
+        "margins": {k: v for k, v in (wave.margins or {}).items() if k in present} or None,
+    }
+
+
+def compute(session: Session, wave: Wave, settings: Settings | None = None) -> WaveResult:
+    """Compute `wave` with its stored settings (or `settings`)."""
+    settings = settings or Settings.from_dict(wave.analysis_settings or {})
+    inputs = wave_inputs(session, wave)
+    return compute_wave(
+        inputs["responses"], inputs["enterprises"], inputs["sectors"], inputs["categories"],
+        inputs["models"], settings, margins=inputs["margins"],
+    )
+
+
+def store_result(session: Session, wave: Wave, result: WaveResult) -> ComputedResult:
+    """Keep a computed result with its provenance; the caller commits."""
+    row = ComputedResult(
+        wave=wave,
+        input_sha256=result.provenance["input_sha256"],
+        settings=result.settings,
+        result_json=result.to_json(),
+        code_version=code_version(),
+    )
+    session.add(row)
+    return row
+
+
+COMPARED_LEVELS = ("district", "categories", "sectors", "enterprises")
+
+
+def with_quarantined(session: Session, wave: Wave, result: WaveResult,
+                     settings: Settings | None = None) -> list[dict] | None:
+    """Each unit's index without (as published) and with the quarantined responses, or
+    None when the wave has no quarantined response or the result already includes them."""
+    settings = settings or Settings.from_dict(wave.analysis_settings or {})
+    quarantined = session.scalar(select(func.count()).select_from(Response).where(
+        Response.wave_id == wave.id, Response.quarantined.is_(True)))
+    if not quarantined or settings.include_quarantined:
+        return None
+    other = compute(session, wave, dataclasses.replace(settings, include_quarantined=True))
+    return compare_results(result, other)
+
+
+def compare_results(without: WaveResult, including: WaveResult) -> list[dict]:
+    """Rows of (level, unit, name, index and n without and with), matched by unit."""
+    rows = []
+    for level in COMPARED_LEVELS:
+        a, b = without.tables.get(level), including.tables.get(level)
+        if a is None or b is None:
+            continue
+        other = b.set_index(b["unit"].astype(str))
+        for rec in a.to_dict("records"):
+            match = other.loc[str(rec["unit"])] if str(rec["unit"]) in other.index else None
+            rows.append({
+                "level": level, "unit": str(rec["unit"]),
+                "name": str(rec.get("name_zh") or rec.get("name") or rec["unit"]),
+                "without": _number(rec["estimate"]), "n_without": int(rec["n"]),
+                "with": _number(match["estimate"]) if match is not None else None,
+                "n_with": int(match["n"]) if match is not None else None,
+            })
+    return rows
+
+
+def _number(value) -> float | None:
+    value = float(value)
+    return round(value, 3) if value == value else None
+
+
+def latest_result(session: Session, wave: Wave) -> ComputedResult | None:
+    """The most recent stored computation of `wave`."""
+    return session.scalars(
+        select(ComputedResult).where(ComputedResult.wave_id == wave.id)
+        .order_by(ComputedResult.id.desc()).limit(1)
+    ).first()
+
+
+def summary_lines(result: WaveResult) -> list[str]:
+    """The district, category and sector table as text lines."""
+    lines = [f"{'unit':<16}{'index':>7}{'95% CI':>16}{'n':>7}{'n_eff':>8}{'target':>8}  verdict"]
+    for name in ("district", "categories", "sectors"):
+        for row in result.tables[name].to_dict("records"):
+            ci = f"[{row['ci_low']:.1f}, {row['ci_high']:.1f}]"
+            target = row.get("target")
+            target = "" if target is None or target != target else f"{target:.0f}"
+            verdict = row.get("verdict_en") or ""
+            if not row.get("published", True):
+                verdict = "insufficient sample"
+            lines.append(
+                f"{str(row['unit']):<16}{row['estimate']:>7.1f}{ci:>16}{int(row['n']):>7}"
+                f"{row['n_eff']:>8.0f}{target:>8}  {verdict}"
+            )
+        lines.append("")
+    return lines

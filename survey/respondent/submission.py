@@ -1,0 +1,110 @@
+"""Storing a validated response: one transaction, idempotent on the form's key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from survey.clock import utcnow
+from survey.model import Answer, Response
+from survey.rawsql import compiled, insert_returning_id, parameters
+
+
+class LinkLike(Protocol):
+    """The identity of a collection link: what a response is filed under."""
+
+    id: int
+    enterprise_id: int
+    wave_id: int
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Everything a respondent sent, already validated against the instrument."""
+
+    key: str
+    started_at: datetime | None
+    instrument_code: str
+    instrument_version: int
+    answers: dict[str, int | None]
+    profile: dict[str, str | None]
+    comment: str
+    wants_complaint: bool
+    locale: str
+    ip_hash: str | None
+    device_hash: str | None
+    client_hash: str | None = None
+    flags: tuple[str, ...] = ()
+    submitted_at: datetime | None = None
+
+
+STORED, ALREADY_STORED, REPEAT = "stored", "already_stored", "repeat"
+
+
+def store(engine: Engine, link: LinkLike, sub: Submission) -> str:
+    """Insert the response and its answers, flagged and quarantined when `sub.flags` say so.
+
+    Returns STORED; ALREADY_STORED when its form key was stored before (a double tap);
+    REPEAT when this device (its cookie's hash) has already answered for this enterprise
+    in this wave. All rows are written in one transaction: stored whole or not at all.
+    """
+    values = dict(
+        link_id=link.id,
+        enterprise_id=link.enterprise_id,
+        wave_id=link.wave_id,
+        instrument_code=sub.instrument_code,
+        instrument_version=sub.instrument_version,
+        locale=sub.locale,
+        started_at=sub.started_at,
+        submitted_at=sub.submitted_at or utcnow(),
+        comment=sub.comment,
+        wants_complaint=sub.wants_complaint,
+        idempotency_key=sub.key,
+        ip_hash=sub.ip_hash,
+        device_hash=sub.device_hash,
+        client_hash=sub.client_hash,
+        quarantined=bool(sub.flags),
+        flags=list(sub.flags),
+        **sub.profile,
+    )
+    try:
+        with engine.begin() as conn:
+            response_id = insert_returning_id(conn, Response.__table__, values)
+            sql, order = compiled(engine, _INSERT_ANSWER)
+            rows = [parameters(order, {"response_id": response_id, "item_code": c, "value": v})
+                    for c, v in sub.answers.items()]
+            cursor = conn.connection.driver_connection.cursor()
+            try:
+                cursor.executemany(sql, rows)
+            finally:
+                cursor.close()
+    except (IntegrityError, engine.dialect.dbapi.IntegrityError):
+        if already_stored(engine, sub.key):
+            return ALREADY_STORED
+        if sub.client_hash and client_answered(engine, link, sub.client_hash):
+            return REPEAT
+        raise
+    return STORED
+
+
+_INSERT_ANSWER = insert(Answer)
+
+
+def client_answered(engine: Engine, link: LinkLike, client_hash: str) -> bool:
+    """True when this device already answered for the link's enterprise in its wave."""
+    with engine.connect() as conn:
+        found = conn.execute(select(Response.id).where(
+            Response.wave_id == link.wave_id, Response.enterprise_id == link.enterprise_id,
+            Response.client_hash == client_hash)).first()
+    return found is not None
+
+
+def already_stored(engine: Engine, key: str) -> bool:
+    """True when a response with this idempotency key exists."""
+    with engine.connect() as conn:
+        found = conn.execute(select(Response.id).where(Response.idempotency_key == key)).first()
+    return found is not None

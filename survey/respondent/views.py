@@ -1,0 +1,242 @@
+"""The respondent's pages: questionnaire, thank-you, privacy, and their error pages."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import replace
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+)
+from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from markupsafe import Markup
+from wtforms.validators import ValidationError
+
+from survey import clock
+from survey.db import get_engine, get_writer
+from survey.ops import quality
+from survey.ops.link_lookup import Target, fetch_target
+from survey.ops.tokens import link_key, verify_token
+from survey.respondent import identity
+from survey.respondent.form import issue_key, read_form, read_key, unknown_fields
+from survey.respondent.submission import REPEAT, Submission, store
+from survey.web import hashing, ratelimits
+from survey.web.i18n import current_locale
+
+bp = Blueprint("survey", __name__)
+PROFILE_COLUMNS = ("age_band", "sex", "residence", "frequency")
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _load(token: str) -> Target:
+    """The active link's target, or a 404 for an unknown, malformed, forged or retired token.
+
+    The token's signature is checked in memory first: a forged or edited token never
+    reaches the database and is refused exactly like an unknown one.
+    """
+    if not TOKEN_SHAPE.fullmatch(token) or verify_token(_link_key(), token) is None:
+        abort(404)
+    target = fetch_target(get_engine(), token)
+    if target is None:
+        abort(404)
+    return target
+
+
+def _link_key() -> bytes:
+    key = current_app.extensions.get("manyi_link_key")
+    if key is None:
+        key = current_app.extensions["manyi_link_key"] = link_key(current_app.config)
+    return key
+
+
+
+
+def _closed_page(target: Target):
+    not_yet = target.wave_status == "draft" or clock.today() < target.opens_on
+    page = render_template("survey/closed.html", target=target, not_yet=not_yet)
+    return page, 403 if not_yet else 410
+
+
+def questions_html(instrument, locale: str, answers=None, errors=None) -> Markup:
+    """The questionnaire's sections; the blank version is rendered once per language."""
+    if answers is None and errors is None:
+        cache = current_app.extensions.setdefault("manyi_blank_questions", {})
+        key = (instrument.key, locale)
+        if key not in cache:
+            cache[key] = Markup(_render_questions(instrument, locale, {}, {}))
+        return cache[key]
+    return Markup(_render_questions(instrument, locale, answers or {}, errors or {}))
+
+
+def _render_questions(instrument, locale, answers, errors) -> str:
+    return render_template(
+        "survey/_questions.html",
+        instrument=instrument,
+        locale=locale,
+        answers=answers,
+        errors=errors,
+    )
+
+
+def _page(target: Target, instrument, body: Markup, key: str, status=200, problems=()):
+    return render_template(
+        "survey/form.html",
+        target=target,
+        instrument=instrument,
+        locale=current_locale(),
+        body=body,
+        csrf=generate_csrf(),
+        key=key,
+        problems=problems,
+    ), status
+
+
+_CSRF_SLOT, _KEY_SLOT = "@@csrf@@", "@@key@@"
+PAGE_CACHE_SIZE = 2048
+
+
+def _blank_page(target: Target, instrument) -> bytes:
+    """The blank questionnaire page with a fresh CSRF token and form key.
+
+    The page differs between requests only in those two values, so it is rendered once per
+    link, instrument and language and the values are spliced in (the survey GET is the
+    platform's hottest path).
+    """
+    locale = current_locale()
+    cache = current_app.extensions.setdefault("manyi_blank_pages", {})
+    cache_key = (
+        target.token,
+        target.location,
+        target.enterprise_name,
+        target.wave_code,
+        instrument.key,
+        locale,
+    )
+    parts = cache.get(cache_key)
+    if parts is None:
+        html = render_template(
+            "survey/form.html",
+            target=target,
+            instrument=instrument,
+            locale=locale,
+            body=questions_html(instrument, locale),
+            csrf=_CSRF_SLOT,
+            key=_KEY_SLOT,
+            problems=(),
+        )
+        head, rest = html.encode().split(_CSRF_SLOT.encode())
+        middle, tail = rest.split(_KEY_SLOT.encode())
+        parts = (head, middle, tail)
+        if len(cache) >= PAGE_CACHE_SIZE:
+            cache.clear()
+        cache[cache_key] = parts
+    fixed = current_app.config["CLOCK_NOW"]
+    key = issue_key(current_app.config["SECRET_KEY"], clock.now() if fixed else None)
+    # Pre-encoded parts: the page is ~30 KB of mostly CJK text, costly to encode each time.
+    return b"".join((parts[0], generate_csrf().encode(), parts[1], key.encode(), parts[2]))
+
+
+@bp.get("/s/<token>")
+def questionnaire(token: str):
+    """Show the questionnaire a QR code points at."""
+    ratelimits.check("RATELIMIT_SURVEY_GET", identity.network_hash())
+    target = _load(token)
+    if not target.accepts_responses(clock.today()):
+        return _closed_page(target)
+    # The device cookie is set by the first submission, which is all a repeat check needs.
+    return Response(_blank_page(target, target.instrument()), mimetype="text/html")
+
+
+@bp.post("/s/<token>")
+def submit(token: str):
+    """Validate and store a response, then redirect to the thank-you page."""
+    ratelimits.check("RATELIMIT_SURVEY_POST", identity.network_hash())
+    target = _load(token)
+    ratelimits.check("RATELIMIT_SURVEY_POST_LINK", token)  # only real links get counters
+    if not target.accepts_responses(clock.today()):
+        return _closed_page(target)
+    instrument = target.instrument()
+    form = read_form(instrument, request.form, current_app.config["COMMENT_MAX_LENGTH"])
+    started_at = read_key(current_app.config["SECRET_KEY"], form.key)
+    problems = _form_problems(form, instrument, started_at)
+    if problems:
+        key = form.key if started_at else issue_key(current_app.config["SECRET_KEY"])
+        body = questions_html(instrument, current_locale(), form.raw, form.errors)
+        return _page(target, instrument, body, key, 400, problems)
+    known = request.cookies.get(identity.DEVICE_COOKIE, "")[:64]
+    cookie = known or secrets.token_urlsafe(16)
+    sub, burst_starts = _submission(form, instrument, started_at, target, cookie)
+    if store(get_writer(), target, sub) == REPEAT:
+        return render_template("survey/already.html", target=target)
+    if burst_starts:
+        identity.flag_burst(target, sub)
+    # The token was matched by TOKEN_SHAPE (URL-safe), so the path needs no quoting.
+    response = redirect(f"{request.script_root}/s/{token}/thanks", code=303)
+    if not known:
+        identity.set_device_cookie(response, cookie)
+    return response
+
+
+def _form_problems(form, instrument, started_at) -> list[str]:
+    problems = []
+    extra = unknown_fields(instrument, request.form)
+    if extra:
+        problems.append(_("The form contained unknown fields: %(names)s", names=", ".join(extra)))
+    if started_at is None:
+        problems.append(_("This form has expired. Please check your answers and submit again."))
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        problems.append(_("This page has expired. Please check your answers and submit again."))
+    if form.errors:
+        problems.append(_("Some answers need your attention; they are marked below."))
+    return problems
+
+
+def _submission(form, instrument, started_at, target, cookie) -> tuple[Submission, bool]:
+    """The submission with its inline quality flags, and whether it starts a burst."""
+    key = identity.hash_key()
+    sub = Submission(
+        key=form.key,
+        started_at=started_at,
+        instrument_code=instrument.code,
+        instrument_version=instrument.version,
+        answers=form.items,
+        profile={c: form.profile.get(c) for c in PROFILE_COLUMNS},
+        comment=form.comment,
+        wants_complaint=form.complain,
+        locale=current_locale(),
+        ip_hash=identity.network_hash(),
+        device_hash=hashing.device_hash(key, request),
+        client_hash=hashing.client_hash(key, cookie),
+        submitted_at=clock.now(),
+    )
+    flags, burst_starts = quality.inline_flags(
+        get_engine(), target, sub, sub.submitted_at, identity.quality_rules(), clock.zone())
+    return replace(sub, flags=tuple(flags)), burst_starts
+
+
+@bp.get("/s/<token>/thanks")
+def thanks(token: str):
+    """Thank the identity."""
+    return render_template("survey/thanks.html", target=_load(token))
+
+
+@bp.get("/privacy")
+def privacy():
+    """What we keep about respondents, and why."""
+    return render_template("privacy.html")
+
+
+def init_app(app: Flask) -> None:
+    """Register the respondent's blueprint."""
+    app.register_blueprint(bp)
