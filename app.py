@@ -98,6 +98,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from survey.web import errors, headers, i18n, login, ratelimits, signing
 
     headers.init_app(app)
+    ratelimits.init_app(app)
     signing.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
@@ -117,5 +118,4 @@ def create_app(test_config: dict | None = None) -> Flask:
     portal.init_app(app)
     retention.init_app(app)
     backup.init_app(app)
-    ratelimits.init_app(app)
     return app

@@ -16,9 +16,11 @@ from survey.ops.accounts import find_user, hash_password
 from survey.ops.passwords import password_problem
 from survey.web.access import PUBLIC, allow
 from survey.web.login import LoginForm, log_in, safe_next
+from survey.web.ratelimits import LOGIN_LIMITS, limited
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limited(*LOGIN_LIMITS)
 @allow(*PUBLIC)
 def login():
     """Log a bureau or enterprise user in."""

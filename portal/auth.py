@@ -18,6 +18,7 @@ from survey.ops import audit, invitations
 from survey.ops.passwords import password_problem
 from survey.web.access import ENTERPRISE, allow
 from survey.web.login import LoginForm, account_of, log_in
+from survey.web.ratelimits import LOGIN_LIMITS, limited
 
 LINK_PROBLEMS = {
     "unknown": _l("This activation link is not valid. Ask the bureau for a new invitation."),
@@ -39,6 +40,7 @@ def _home_of(role: str) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limited(*LOGIN_LIMITS)
 @allow()
 def login():
     """Log an enterprise user in (bureau staff are sent on to the console)."""
