@@ -13,8 +13,8 @@ from sqlalchemy import select
 from reports import bulletin_pdf
 from survey.db import session_scope
 from survey.model import Wave
-from survey.ops import publish, quality
-from survey.ops.compute import compute, store_result, summary_lines, with_quarantined
+from survey.ops import publish
+from survey.ops.compute import compute_and_store, summary_lines
 
 
 @click.command("compute")
@@ -25,15 +25,10 @@ def compute_command(wave_code: str) -> None:
     session = session_scope(write=True)
     try:
         wave = _wave(session, wave_code)
-        quality.refresh(session, wave)
-        session.commit()  # the flags stand even if the computation fails
         try:
-            result = compute(session, wave)
+            row, result = compute_and_store(session, wave)
         except ValueError as error:
             raise click.ClickException(str(error)) from error
-        row = store_result(session, wave, result)
-        row.charts = publish.console_charts(session, wave, result)
-        row.with_quarantined = with_quarantined(session, wave, result)
         session.commit()
         click.echo(f"wave {wave.code}: result #{row.id}, input sha256 {row.input_sha256[:16]}…")
         for line in summary_lines(result):

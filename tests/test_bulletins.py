@@ -12,7 +12,7 @@ from analysis import WaveResult
 from reports import bulletin_html
 from survey import db as survey_db
 from survey.model import Bulletin, Category, Wave
-from survey.ops import publish
+from survey.ops import bulletin_context
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -62,7 +62,7 @@ def test_later_edits_do_not_change_a_published_bulletin(published, demo):
         assert demo.get(Bulletin, bulletin.id).html == before
         # Re-rendering from the stored snapshot reproduces the same figures.
         with published.test_request_context():
-            again = bulletin_html(publish.published_context(bulletin))
+            again = bulletin_html(bulletin_context.published_context(bulletin))
         figures = re.findall(r"\d+\.\d", re.sub(r"<svg.*?</svg>", "", before, flags=re.S))
         assert figures == re.findall(r"\d+\.\d", re.sub(r"<svg.*?</svg>", "", again, flags=re.S))
         assert "2026年第3期" in page and "目标值 50" not in page
@@ -140,8 +140,8 @@ def test_tables_downloads_match_the_snapshot(published, demo):
 
 
 def test_issue_label():
-    assert publish.issue_label(Wave(code="2026Q4")) == "2026年第4期"
-    assert publish.issue_label(Wave(code="2026-special")) == "2026-special"
+    assert bulletin_context.issue_label(Wave(code="2026Q4")) == "2026年第4期"
+    assert bulletin_context.issue_label(Wave(code="2026-special")) == "2026-special"
 
 
 def test_table_downloads_neutralise_names_that_look_like_formulas(published, demo):

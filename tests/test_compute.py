@@ -47,3 +47,25 @@ def test_compute_refuses_a_wave_without_responses(app, runner, make_wave):
     make_wave("2027Q1", status="draft", days=(10, 90))
     result = runner.invoke(args=["compute", "--wave", "2027Q1"])
     assert result.exit_code != 0 and "no responses" in result.output
+
+
+def test_a_result_computed_for_a_bulletin_has_charts_and_the_quarantine_comparison(demo_app):
+    """The bulletin path stores through the one compute path (it once skipped both)."""
+    from survey.db import session_scope
+    from survey.ops.publish import current_result
+
+    with demo_app.app_context():
+        session = session_scope(write=True)
+        try:
+            wave = session.scalars(select(Wave).where(Wave.code == "2026Q3")).one()
+            for row in session.scalars(
+                    select(ComputedResult).where(ComputedResult.wave_id == wave.id)):
+                session.delete(row)
+            session.commit()
+            current_result(session, wave)
+            row = session.scalars(select(ComputedResult)
+                                  .where(ComputedResult.wave_id == wave.id)).one()
+            assert row.charts and row.charts["sectors"][0].startswith("<svg")
+            assert row.with_quarantined, "the demo has quarantined responses to compare"
+        finally:
+            session.close()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from reports.annex import _intake
 from survey.model import AuditEntry, QuarantineReview, Response, Wave
-from survey.ops.publish import intake
+from survey.ops.bulletin_context import intake
 from tests.test_console import csrf, login, make_user  # noqa: F401
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -11,9 +12,12 @@ from sqlalchemy.orm import Session
 
 from analysis import Settings, WaveResult, compute_wave
 from survey.model import ComputedResult, Response, Wave
-from survey.ops import frames
+from survey.ops import frames, quality
+from survey.ops.bulletin_context import console_charts
 
-ROOT = Path(__file__).resolve().parent.parent
+Progress = Callable[[int, str], None]
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 
 
 def code_version() -> str:
@@ -67,6 +71,30 @@ def store_result(session: Session, wave: Wave, result: WaveResult) -> ComputedRe
     )
     session.add(row)
     return row
+
+
+def compute_and_store(session: Session, wave: Wave, progress: Progress | None = None,
+                      ) -> tuple[ComputedResult, WaveResult]:
+    """The one path from responses to a stored result, used by the CLI, the console's job
+    and the bulletins: refresh the quality flags (committed, so they stand even if the
+    computation fails), compute, store the result with its console charts and the indices
+    with and without quarantined responses. The caller commits the stored row.
+
+    ``progress(percent, message)`` is told as each step starts.
+    """
+    say = progress or (lambda _percent, _message: None)
+    say(10, "checking response quality")
+    quality.refresh(session, wave)
+    session.commit()
+    say(20, "computing indices")
+    result = compute(session, wave)
+    say(60, "drawing charts")
+    row = store_result(session, wave, result)
+    row.charts = console_charts(session, wave, result)
+    say(80, "comparing with quarantined responses")
+    row.with_quarantined = with_quarantined(session, wave, result)
+    session.flush()
+    return row, result
 
 
 COMPARED_LEVELS = ("district", "categories", "sectors", "enterprises")

@@ -22,10 +22,10 @@ from survey import clock
 from survey.clock import utcnow
 from survey.db import session_scope
 from survey.model import Job
-from survey.ops import publish, quality
-from survey.ops.compute import compute, store_result, with_quarantined
+from survey.ops import publish
+from survey.ops.compute import compute_and_store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 # Settings a job process must share with the web process that started it.
 SHARED_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "HASH_KEY", "PUBLIC_BASE_URL",
                    "DISTRICT_NAME", "BULLETIN_TITLE", "TIMEZONE")
@@ -76,14 +76,8 @@ def run(session: Session, job: Job) -> None:
     _progress(session, job, 5, "started")
     try:
         if job.kind == "compute":
-            _progress(session, job, 10, "checking response quality")
-            quality.refresh(session, job.wave)
-            _progress(session, job, 20, "computing indices")
-            result = compute(session, job.wave)
-            _progress(session, job, 70, "drawing charts")
-            row = store_result(session, job.wave, result)
-            row.charts = publish.console_charts(session, job.wave, result)
-            row.with_quarantined = with_quarantined(session, job.wave, result)
+            compute_and_store(session, job.wave,
+                              lambda percent, message: _progress(session, job, percent, message))
         else:
             _progress(session, job, 20, "computing and rendering the bulletin")
             bulletin = publish.publish(session, job.wave, job.created_by,

@@ -1,95 +1,35 @@
-"""Bulletins: assemble a wave's bulletin from stored results, publish frozen revisions."""
+"""Bulletins: a wave's bulletin from its stored result, and frozen, numbered revisions."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis import WaveResult
-from reports import bulletin_context, bulletin_html
-from reports.charts import bulletin_charts
+from reports import bulletin_html
 from reports.render import html_to_pdf
-from survey.model import Bulletin, Category, ComputedResult, Response, Sector, Wave
-from survey.ops import quality
-from survey.ops.compute import code_version, compute, latest_result, store_result
-
-
-def issue_label(wave: Wave) -> str:
-    """The issue number printed on the bulletin: 2026Q4 → 2026年第4期."""
-    m = re.fullmatch(r"(\d{4})Q([1-4])", wave.code)
-    return f"{m.group(1)}年第{m.group(2)}期" if m else wave.code
+from survey import clock
+from survey.model import Bulletin, Wave
+from survey.ops.bulletin_context import (
+    context_of,
+    issue_label,
+    previous_wave,
+    published_context,
+    snapshot_meta,
+)
+from survey.ops.compute import code_version, compute_and_store, latest_result
 
 
 def current_result(session: Session, wave: Wave) -> WaveResult:
-    """The wave's latest stored result, computed (and stored) first if there is none."""
+    """The wave's latest stored result, computed and stored first (by the one compute path,
+    charts and comparison included) if there is none."""
     row = latest_result(session, wave)
     if row is not None:
         return WaveResult.from_json(row.result_json)
-    quality.refresh(session, wave)
-    result = compute(session, wave)
-    store_result(session, wave, result)
+    _row, result = compute_and_store(session, wave)
     session.commit()
     return result
-
-
-def previous_wave(session: Session, wave: Wave) -> Wave | None:
-    """The latest wave that closed before `wave` opened and has a stored result."""
-    return session.scalars(
-        select(Wave).join(ComputedResult, ComputedResult.wave_id == Wave.id)
-        .where(Wave.closes_on < wave.opens_on).order_by(Wave.closes_on.desc()).limit(1)
-    ).first()
-
-
-def aggregation_weights(session: Session) -> list[dict]:
-    """Category and sector aggregation weights with their sources, for the annex."""
-    rows = [{"level": "category", "name": c.name_zh, "weight": c.weight,
-             "source": c.weight_source} for c in session.scalars(select(Category))]
-    rows += [{"level": "sector", "name": s.name_zh, "weight": s.weight,
-              "source": s.weight_source} for s in session.scalars(select(Sector))]
-    return rows
-
-
-def intake(session: Session, wave: Wave) -> dict:
-    """Responses received and quarantined in the wave, and the quarantined ones counted by
-    reason code (a response with two reasons counts under both)."""
-    base = select(func.count()).select_from(Response).where(Response.wave_id == wave.id)
-    reasons: dict[str, int] = {}
-    for flags in session.scalars(select(Response.flags).where(
-            Response.wave_id == wave.id, Response.quarantined.is_(True))):
-        for code in flags or ["unspecified"]:
-            reasons[code] = reasons.get(code, 0) + 1
-    return {"received": session.scalar(base),
-            "quarantined": session.scalar(base.where(Response.quarantined.is_(True))),
-            "reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))}
-
-
-def snapshot_meta(session: Session, wave: Wave) -> dict:
-    """Everything besides the results that a bulletin prints, frozen at publication."""
-    prev = previous_wave(session, wave)
-    return {
-        "wave_code": wave.code,
-        "issue_label": issue_label(wave),
-        "title": current_app.config["BULLETIN_TITLE"],
-        "district_name": current_app.config["DISTRICT_NAME"],
-        "previous_code": prev.code if prev else None,
-        "aggregation_weights": aggregation_weights(session),
-        "intake": intake(session, wave),
-    }
-
-
-def context_of(result: WaveResult, previous: WaveResult | None, meta: dict, *,
-               date: dt.date, draft: bool) -> dict:
-    """The report context of a result and its frozen metadata."""
-    return bulletin_context(
-        result, previous, wave_code=meta["wave_code"], issue_no=meta["issue_label"],
-        title=meta["title"], date=date, district_name=meta["district_name"], draft=draft,
-        previous_code=meta["previous_code"], aggregation_weights=meta["aggregation_weights"],
-        intake=meta["intake"],
-    )
 
 
 def draft_context(session: Session, wave: Wave) -> dict:
@@ -98,23 +38,7 @@ def draft_context(session: Session, wave: Wave) -> dict:
     meta = snapshot_meta(session, wave)
     prev = previous_wave(session, wave)
     previous = current_result(session, prev) if prev else None
-    return context_of(result, previous, meta, date=dt.date.today(), draft=True)
-
-
-def published_context(bulletin: Bulletin) -> dict:
-    """A published revision's context, rebuilt only from its stored snapshot."""
-    previous = WaveResult.from_json(bulletin.previous_json) if bulletin.previous_json else None
-    published = bulletin.published_at or dt.datetime.now(dt.UTC)
-    return context_of(WaveResult.from_json(bulletin.result_json), previous, bulletin.meta,
-                      date=published.date(), draft=False)
-
-
-def console_charts(session: Session, wave: Wave, result: WaveResult) -> dict:
-    """SVG charts of a result for the console: sector indices and the 四分图 per category."""
-    context = context_of(result, None, snapshot_meta(session, wave), date=dt.date.today(),
-                         draft=True)
-    charts = bulletin_charts(context["charts"])
-    return {"sectors": charts["sectors"], "quadrants": charts["quadrants"]}
+    return context_of(result, previous, meta, date=clock.today(), draft=True)
 
 
 def latest_bulletin(session: Session, wave: Wave) -> Bulletin | None:
@@ -145,7 +69,7 @@ def publish(session: Session, wave: Wave, user_id: int | None, changes: str = ""
         previous_json=current_result(session, prev).to_json() if prev else None,
         meta=snapshot_meta(session, wave), input_sha256=result.provenance["input_sha256"],
         code_version=code_version(), changes=changes.strip(),
-        published_at=dt.datetime.now(dt.UTC),
+        published_at=clock.now(),
     )
     bulletin.html = bulletin_html(published_context(bulletin))
     bulletin.pdf = html_to_pdf(bulletin.html)

@@ -1,0 +1,97 @@
+"""What a bulletin prints besides the results: frozen metadata and report contexts.
+
+The console's charts come from the same context as the bulletin's, so both draw the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from analysis import WaveResult
+from reports import bulletin_context
+from reports.charts import bulletin_charts
+from survey import clock
+from survey.model import Bulletin, Category, ComputedResult, Response, Sector, Wave
+
+
+def issue_label(wave: Wave) -> str:
+    """The issue number printed on the bulletin: 2026Q4 → 2026年第4期."""
+    m = re.fullmatch(r"(\d{4})Q([1-4])", wave.code)
+    return f"{m.group(1)}年第{m.group(2)}期" if m else wave.code
+
+
+def previous_wave(session: Session, wave: Wave) -> Wave | None:
+    """The latest wave that closed before `wave` opened and has a stored result."""
+    return session.scalars(
+        select(Wave).join(ComputedResult, ComputedResult.wave_id == Wave.id)
+        .where(Wave.closes_on < wave.opens_on).order_by(Wave.closes_on.desc()).limit(1)
+    ).first()
+
+
+def aggregation_weights(session: Session) -> list[dict]:
+    """Category and sector aggregation weights with their sources, for the annex."""
+    rows = [{"level": "category", "name": c.name_zh, "weight": c.weight,
+             "source": c.weight_source} for c in session.scalars(select(Category))]
+    rows += [{"level": "sector", "name": s.name_zh, "weight": s.weight,
+              "source": s.weight_source} for s in session.scalars(select(Sector))]
+    return rows
+
+
+def intake(session: Session, wave: Wave) -> dict:
+    """Responses received and quarantined in the wave, and the quarantined ones counted by
+    reason code (a response with two reasons counts under both)."""
+    base = select(func.count()).select_from(Response).where(Response.wave_id == wave.id)
+    reasons: dict[str, int] = {}
+    for flags in session.scalars(select(Response.flags).where(
+            Response.wave_id == wave.id, Response.quarantined.is_(True))):
+        for code in flags or ["unspecified"]:
+            reasons[code] = reasons.get(code, 0) + 1
+    return {"received": session.scalar(base),
+            "quarantined": session.scalar(base.where(Response.quarantined.is_(True))),
+            "reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))}
+
+
+def snapshot_meta(session: Session, wave: Wave) -> dict:
+    """Everything besides the results that a bulletin prints, frozen at publication."""
+    prev = previous_wave(session, wave)
+    return {
+        "wave_code": wave.code,
+        "issue_label": issue_label(wave),
+        "title": current_app.config["BULLETIN_TITLE"],
+        "district_name": current_app.config["DISTRICT_NAME"],
+        "previous_code": prev.code if prev else None,
+        "aggregation_weights": aggregation_weights(session),
+        "intake": intake(session, wave),
+    }
+
+
+def context_of(result: WaveResult, previous: WaveResult | None, meta: dict, *,
+               date: dt.date, draft: bool) -> dict:
+    """The report context of a result and its frozen metadata."""
+    return bulletin_context(
+        result, previous, wave_code=meta["wave_code"], issue_no=meta["issue_label"],
+        title=meta["title"], date=date, district_name=meta["district_name"], draft=draft,
+        previous_code=meta["previous_code"], aggregation_weights=meta["aggregation_weights"],
+        intake=meta["intake"],
+    )
+
+
+def published_context(bulletin: Bulletin) -> dict:
+    """A published revision's context, rebuilt only from its stored snapshot."""
+    previous = WaveResult.from_json(bulletin.previous_json) if bulletin.previous_json else None
+    published = bulletin.published_at or clock.now()
+    return context_of(WaveResult.from_json(bulletin.result_json), previous, bulletin.meta,
+                      date=published.date(), draft=False)
+
+
+def console_charts(session: Session, wave: Wave, result: WaveResult) -> dict:
+    """SVG charts of a result for the console: sector indices and the 四分图 per category."""
+    context = context_of(result, None, snapshot_meta(session, wave), date=clock.today(),
+                         draft=True)
+    charts = bulletin_charts(context["charts"])
+    return {"sectors": charts["sectors"], "quadrants": charts["quadrants"]}
