@@ -22,9 +22,30 @@ BURST = "burst"
 OFF_HOURS = "off_hours"
 NEAR_DUPLICATE_COMMENT = "near_duplicate_comment"
 CROSS_RATING = "cross_rating"
+APPEAL_UPHELD = "appeal_upheld"
 #: The codes computed here (a recompute replaces these and keeps any other, e.g. appeals).
 AUTOMATIC = (SPEEDER, STRAIGHT_LINE, DUPLICATE, BURST, OFF_HOURS, NEAR_DUPLICATE_COMMENT,
              CROSS_RATING)
+#: Every reason code with its names (Chinese, English): the one table the console, the
+#: portal and the bulletin name reasons from. "unspecified" stands for a quarantined
+#: response without a stored reason.
+REASONS = {
+    SPEEDER: ("答题过快", "Too fast"),
+    STRAIGHT_LINE: ("所有题目同一分值", "Same answer everywhere"),
+    DUPLICATE: ("同一设备重复作答", "Same device and network again"),
+    BURST: ("同一网络短时集中作答", "Burst from one network"),
+    OFF_HOURS: ("营业时间外作答", "Outside opening hours"),
+    NEAR_DUPLICATE_COMMENT: ("留言雷同", "Copied comment"),
+    CROSS_RATING: ("同一设备评价多家同业", "One device rated competitors"),
+    APPEAL_UPHELD: ("企业申诉成立", "Appeal upheld"),
+    "unspecified": ("其他", "Other"),
+}
+
+
+def reason_names(language: str) -> dict[str, str]:
+    """Reason code -> its name in ``language`` ("zh…" for Chinese, anything else English)."""
+    column = 0 if language.lower().startswith("zh") else 1
+    return {code: names[column] for code, names in REASONS.items()}
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,11 @@ from console.blueprint import bp
 from survey.clock import now
 from survey.db import get_or_404, get_session
 from survey.model import Answer, Appeal
-from survey.ops import audit
+from survey.ops import audit, quarantine
 from survey.ops.appeals import index_effect
 from survey.web.access import BUREAU, allow
 
 DECISIONS = ("upheld", "rejected")
-QUARANTINE_FLAG = "appeal_upheld"
 
 
 @bp.get("/appeals")
@@ -66,9 +65,5 @@ def _decide(session, row: Appeal, decision: str, reason: str) -> None:
     audit.record(session, current_user, decision, "appeal", row.id, {"status": "pending"},
                  {"status": decision, "reason": reason, "effect": effect})
     response = row.response
-    if decision == "upheld" and not response.quarantined:
-        before = {"quarantined": response.quarantined, "flags": list(response.flags or [])}
-        response.quarantined = True
-        response.flags = [*(response.flags or []), QUARANTINE_FLAG]
-        audit.record(session, current_user, "quarantine", "response", response.id, before,
-                     {"quarantined": True, "flags": list(response.flags)})
+    if decision == "upheld":
+        quarantine.uphold_appeal(session, response, current_user)

@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Text, cast, or_, select
 
+from analysis.quality import REASONS, reason_names
 from console.blueprint import bp
 from survey.db import get_or_404, get_session
 from survey.model import Enterprise, QuarantineReview, Response, Wave
-from survey.ops import audit
+from survey.ops import quarantine as quarantine_state
 from survey.web.access import BUREAU, allow
 
 PAGE_SIZE = 200
 REVIEW_REASON_MAX = 500
-#: Reason codes as the console names them (English msgids, translated).
-REASON_NAMES = {
-    "speeder": _l("Too fast"),
-    "straight_line": _l("Same answer everywhere"),
-    "duplicate": _l("Same device and network again"),
-    "burst": _l("Burst from one network"),
-    "off_hours": _l("Outside opening hours"),
-    "near_duplicate_comment": _l("Copied comment"),
-    "cross_rating": _l("One device rated competitors"),
-    "appeal_upheld": _l("Appeal upheld"),
-}
 STATUSES = ("quarantined", "released", "all")
 
 
@@ -34,7 +24,7 @@ def _filters() -> dict:
     args = request.args
     return {
         "wave_id": args.get("wave", type=int),
-        "reason": args.get("reason", "") if args.get("reason", "") in REASON_NAMES else "",
+        "reason": args.get("reason", "") if args.get("reason", "") in REASONS else "",
         "enterprise_id": args.get("enterprise", type=int),
         "status": args.get("status", "quarantined") if args.get("status") in STATUSES
         else "quarantined",
@@ -72,7 +62,7 @@ def quarantine():
                                   .order_by(Enterprise.name)).all()
     return render_template("console/quarantine.html", rows=rows[:PAGE_SIZE], total=len(rows),
                            waves=waves, wave_id=wave_id, chosen=chosen, reviews=reviews,
-                           enterprises=enterprises, reason_names=REASON_NAMES)
+                           enterprises=enterprises, reason_names=reason_names(str(get_locale())))
 
 
 def _latest_reviews(session, ids: list[int]) -> dict[int, QuarantineReview]:
@@ -99,12 +89,7 @@ def review(response_id: int, decision: str):
         flash(_("Give a reason for the decision (at most %(n)d characters).",
                 n=REVIEW_REASON_MAX), "error")
         return redirect(back, code=303)
-    before = {"quarantined": response.quarantined, "flags": list(response.flags or [])}
-    response.quarantined = decision == "confirm"
-    session.add(QuarantineReview(response_id=response.id, decision=decision, reason=reason,
-                                 flags=list(response.flags or []), user_id=current_user.id))
-    audit.record(session, current_user, decision, "response", response.id, before,
-                 {"quarantined": response.quarantined, "reason": reason})
+    quarantine_state.review(session, response, decision, reason, current_user)
     session.commit()
     flash(_("Response %(id)d released.", id=response.id) if decision == "release"
           else _("Response %(id)d stays quarantined.", id=response.id), "info")

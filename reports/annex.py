@@ -7,16 +7,12 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analysis import Settings, WaveResult, methodology_text, quadrants
+from analysis.quality import reason_names
 from reports.fmt import CONSTRUCTS_ZH, DASH, count, is_number, num
 
 REASONS_ZH = {"no responses": "本期无有效样本", "no sector with data": "所属行业均无数据"}
 #: Quarantine reason codes as the bulletin names them.
-FLAGS_ZH = {
-    "speeder": "答题过快", "straight_line": "所有题目同一分值", "duplicate": "同一设备重复作答",
-    "burst": "同一网络短时集中作答", "off_hours": "营业时间外作答",
-    "near_duplicate_comment": "留言雷同", "cross_rating": "同一设备评价多家同业",
-    "appeal_upheld": "企业申诉成立", "unspecified": "其他",
-}
+FLAGS_ZH = reason_names("zh_CN")
 LEVELS_ZH = {"enterprise": "企业", "sector": "行业", "category": "大类", "district": "全区"}
 DESIGN_ZH = {
     "sample": "分层整群抽样：以行业为层、企业为初级抽样单位（PSU），企业内顾客为次级单位",

@@ -17,6 +17,7 @@ from survey.db import session_scope
 from survey.demo import spec
 from survey.demo.simulate import TAU, Items, enterprise_effects, simulate_responses
 from survey.model import Answer, Category, CollectionLink, Enterprise, Response, Sector, Wave
+from survey.ops import quarantine
 from survey.ops.links import resign_unsigned, survey_url
 from survey.ops.tokens import link_key, sign_token
 from survey.ops.uscc import ALPHABET, make_code
@@ -212,7 +213,7 @@ def _rows(frame, inst, wave, links, rng, today):
                 idempotency_key=f"demo-{wave.code}-{link.enterprise_id}-{k}",
                 ip_hash=f"{rng.integers(1 << 60):032x}",
                 device_hash=f"{rng.integers(1 << 60):032x}",
-                quarantined=False,
+                quarantined=quarantine.initial_state([]),
                 flags=[],
                 **{
                     c: (None if pd_na(rec[c]) else str(rec[c]))

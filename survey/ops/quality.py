@@ -35,6 +35,7 @@ from analysis.quality import (
 from analysis.quality_text import near_duplicate_comments
 from survey import clock
 from survey.model import Answer, Enterprise, QuarantineReview, Response, Sector, Wave
+from survey.ops import quarantine
 from survey.ops.link_lookup import read_row
 
 
@@ -157,10 +158,7 @@ def flag_burst_neighbours(session: Session, target, ip_hash: str, now: dt.dateti
         Response.wave_id == target.wave_id, Response.submitted_at >= since))
     count = 0
     for response in rows:
-        if BURST not in (response.flags or []):
-            response.flags = [*(response.flags or []), BURST]
-            response.quarantined = True
-            count += 1
+        count += quarantine.add_flag(response, BURST)
     return count
 
 
@@ -234,9 +232,7 @@ def recompute(session: Session, wave: Wave, rules: QualityRules, zone: ZoneInfo)
     for response in session.scalars(select(Response).where(Response.wave_id == wave.id)):
         kept = [f for f in (response.flags or []) if f not in AUTOMATIC]
         flags = kept + by_id.get(response.id, [])
-        response.flags = flags
-        response.quarantined = _quarantined(flags, reviews.get(response.id))
-        counts["quarantined"] += response.quarantined
+        counts["quarantined"] += quarantine.set_flags(response, flags, reviews.get(response.id))
         for code in flags:
             counts[code] = counts.get(code, 0) + 1
     return counts
@@ -261,10 +257,3 @@ def _latest_reviews(session: Session, wave: Wave) -> dict[int, QuarantineReview]
         .where(Response.wave_id == wave.id).order_by(QuarantineReview.id))
     return {r.response_id: r for r in reviews}
 
-
-def _quarantined(flags: list[str], review: QuarantineReview | None) -> bool:
-    if review is None:
-        return bool(flags)
-    if review.decision == "confirm":
-        return True
-    return not set(flags) <= set(review.flags or [])

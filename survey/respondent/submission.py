@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from survey.clock import utcnow
 from survey.model import Answer, Response
+from survey.ops import quarantine
 from survey.rawsql import compiled, insert_returning_id, parameters
 
 
@@ -67,7 +68,7 @@ def store(engine: Engine, link: LinkLike, sub: Submission) -> str:
         ip_hash=sub.ip_hash,
         device_hash=sub.device_hash,
         client_hash=sub.client_hash,
-        quarantined=bool(sub.flags),
+        quarantined=quarantine.initial_state(sub.flags),
         flags=list(sub.flags),
         **sub.profile,
     )
