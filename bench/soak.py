@@ -45,9 +45,9 @@ from bench import serving  # noqa: E402
 from bench.serving import SetupError, free_port, start_gunicorn, stop_server  # noqa: E402
 from bench.soak_client import Plan, Tally, client_loop, request  # noqa: E402
 from survey import db  # noqa: E402
+from survey.keys import link_key  # noqa: E402
 from survey.model import Answer, Base, Category, Enterprise, Response, Sector, Wave  # noqa: E402
 from survey.ops.links import create_link  # noqa: E402
-from survey.ops.tokens import link_key  # noqa: E402
 from survey.ops.uscc import make_code  # noqa: E402
 
 SECRET = "soak-secret-not-for-production"

@@ -54,9 +54,9 @@ from bench.serving import SetupError, free_port, start_gunicorn, stop_server  # 
 from bench.wsgi import metadata as bench_metadata  # noqa: E402
 from survey import db  # noqa: E402
 from survey.demo import district  # noqa: E402
+from survey.keys import link_key  # noqa: E402
 from survey.model import Response  # noqa: E402
 from survey.ops.links import resign_unsigned  # noqa: E402
-from survey.ops.tokens import link_key  # noqa: E402
 from survey.respondent.form import issue_key  # noqa: E402
 
 SECRET = "bench-secret-not-for-production"

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app import create_app  # noqa: E402
 from survey import db  # noqa: E402
 from survey.demo import district  # noqa: E402
-from survey.ops.tokens import link_key  # noqa: E402
+from survey.keys import link_key  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]

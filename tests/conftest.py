@@ -18,9 +18,9 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from survey import db as survey_db
 from survey.demo.district import load as load_demo
+from survey.keys import link_key
 from survey.model import Base, Category, Enterprise, Sector, Wave
 from survey.ops.links import create_link
-from survey.ops.tokens import link_key
 from survey.ops.uscc import make_code
 
 PG_URL = os.environ.get("MANYI_TEST_DATABASE_URL", "")

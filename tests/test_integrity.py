@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from app import create_app
 from survey import db as survey_db
+from survey.keys import link_key
 from survey.model import AuditEntry, CollectionLink, Response
 from survey.ops.link_lookup import close_readers
 from survey.ops.links import resign_unsigned
-from survey.ops.tokens import link_key, sign_token, verify_token
+from survey.ops.tokens import sign_token, verify_token
 from tests.conftest import csrf_and_key
 from tests.test_console import PASSWORD, csrf, login, make_user  # noqa: F401
 from tests.test_survey import count, full_answers, open_form

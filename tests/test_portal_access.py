@@ -39,8 +39,8 @@ def theirs_only_wave(app, two_tenants, make_link, make_wave, db_session):  # noq
     """A second wave in which only the other enterprise has a link."""
     wave = make_wave("2026Q3", status="closed", days=(-120, -60))
     other = two_tenants[1].link
+    from survey.keys import link_key
     from survey.ops.links import create_link
-    from survey.ops.tokens import link_key
 
     link = create_link(db_session, other.enterprise, wave, "旧门店", key=link_key(app.config))
     db_session.commit()

@@ -16,10 +16,11 @@ import instruments
 from survey.db import session_scope
 from survey.demo import spec
 from survey.demo.simulate import TAU, Items, enterprise_effects, simulate_responses
+from survey.keys import link_key
 from survey.model import Answer, Category, CollectionLink, Enterprise, Response, Sector, Wave
 from survey.ops import quarantine
 from survey.ops.links import resign_unsigned, survey_url
-from survey.ops.tokens import link_key, sign_token
+from survey.ops.tokens import sign_token
 from survey.ops.uscc import ALPHABET, make_code
 
 POSITIVE = (

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.db import session_scope
+from survey.keys import link_key
 from survey.model import CollectionLink, Enterprise, Wave
-from survey.ops.tokens import link_key, sign_token, verify_token
+from survey.ops.tokens import sign_token, verify_token
 
 
 def create_link(

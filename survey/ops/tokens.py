@@ -13,23 +13,12 @@ import binascii
 import hashlib
 import hmac
 import struct
-from collections.abc import Mapping
 from functools import cache
 
 _PAYLOAD = struct.Struct(">IH")
 MAC_BYTES = 15
 TOKEN_LENGTH = 28
 MAX_GENERATION = 0xFFFF
-
-
-@cache
-def _derive(secret: str) -> bytes:
-    return hmac.new(secret.encode(), b"manyi.link-key", hashlib.sha256).digest()
-
-
-def link_key(config: Mapping) -> bytes:
-    """The signing key of link tokens: LINK_KEY, else one derived from SECRET_KEY."""
-    return _derive(config.get("LINK_KEY") or config["SECRET_KEY"])
 
 
 @cache

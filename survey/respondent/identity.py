@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, g, request
 
+from survey import keys
 from survey.db import session_scope
 from survey.ops import quality
 from survey.web import hashing
@@ -15,7 +16,7 @@ DEVICE_COOKIE_DAYS = 400
 
 def hash_key() -> str:
     """The key of the stored HMACs: HASH_KEY, else SECRET_KEY."""
-    return current_app.config["HASH_KEY"] or current_app.config["SECRET_KEY"]
+    return keys.hash_key(current_app.config)
 
 
 def network_hash() -> str:

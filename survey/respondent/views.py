@@ -23,9 +23,10 @@ from wtforms.validators import ValidationError
 
 from survey import clock
 from survey.db import get_engine, get_writer
+from survey.keys import link_key
 from survey.ops import quality
 from survey.ops.link_lookup import Target, fetch_target
-from survey.ops.tokens import link_key, verify_token
+from survey.ops.tokens import verify_token
 from survey.respondent import identity
 from survey.respondent.form import issue_key, read_form, read_key, unknown_fields
 from survey.respondent.submission import REPEAT, Submission, store

@@ -24,6 +24,7 @@ from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import STRATEGIES, RateLimiter
 from werkzeug.exceptions import TooManyRequests
 
+from survey import keys
 from survey.web import hashing
 
 DEFAULTS = {
@@ -100,7 +101,7 @@ def check(setting_name: str, key: str) -> None:
 
 
 def _hash_key() -> str:
-    return current_app.config["HASH_KEY"] or current_app.config["SECRET_KEY"]
+    return keys.hash_key(current_app.config)
 
 
 def network_key() -> str:
