@@ -15,9 +15,9 @@ from survey.db import get_or_404, get_session
 from survey.model import Sector, Wave
 from survey.ops import audit
 from survey.ops.link_lookup import Target
-from survey.respondent.views import questions_html
 from survey.web.access import ADMIN, BUREAU, allow
 from survey.web.i18n import current_locale
+from survey.web.questionnaire import questions_html
 
 
 @bp.get("/instruments")

@@ -16,7 +16,7 @@ from survey.db import get_session
 from survey.model import Enterprise
 from survey.ops import comments, topics
 from survey.ops.complaints import overdue_count
-from survey.ops.compute import latest_result
+from survey.ops.compute import latest_result, parsed
 from survey.web.access import ENTERPRISE, allow
 from survey.web.i18n import current_locale
 
@@ -49,7 +49,7 @@ def wave_dashboard(session, enterprise: Enterprise, wave, own) -> dict | None:
     row = latest_result(session, wave)
     if row is None:
         return None
-    result = results.parsed(row.result_json)
+    result = parsed(row.result_json)
     sector, category = enterprise.sector.code, enterprise.sector.category
     locale = current_locale()
     head = results.headline(result, enterprise.id, category.target)
@@ -58,7 +58,7 @@ def wave_dashboard(session, enterprise: Enterprise, wave, own) -> dict | None:
             "sector_name": enterprise.sector.name_zh if locale == "zh_CN"
             else enterprise.sector.name_en}
     history_rows = _history(session, own, wave)
-    data["trend"] = results.trend([(w.code, results.parsed(r.result_json))
+    data["trend"] = results.trend([(w.code, parsed(r.result_json))
                                    for w, r in history_rows], enterprise.id)
     if head is None or not head["published"]:
         data.update(profile=[], items=[], fix_first=[], charts={})

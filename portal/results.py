@@ -6,32 +6,12 @@ plain dicts for templates and charts.
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
-
 import numpy as np
 import pandas as pd
 
 from analysis import WaveResult, change, target_verdicts
 
 CONSTRUCT_ORDER = ("image", "expectation", "quality", "value", "satisfaction", "loyalty")
-_PARSED: OrderedDict[str, WaveResult] = OrderedDict()
-_PARSED_MAX = 8
-
-
-def parsed(result_json: str) -> WaveResult:
-    """The WaveResult of a stored JSON document, parsed once per process and kept (LRU)."""
-    key = hashlib.sha256(result_json.encode()).hexdigest()
-    if key in _PARSED:
-        _PARSED.move_to_end(key)
-        return _PARSED[key]
-    result = WaveResult.from_json(result_json)
-    _PARSED[key] = result
-    while len(_PARSED) > _PARSED_MAX:
-        _PARSED.popitem(last=False)
-    return result
-
-
 def _row(frame: pd.DataFrame, **match) -> dict | None:
     keep = np.ones(len(frame), bool)
     for column, value in match.items():

@@ -109,10 +109,9 @@ def demo_portal(demo_app):
     """
     from sqlalchemy import func, select
 
-    from portal.results import parsed
     from survey import db as survey_db
     from survey.model import Wave as WaveRow
-    from survey.ops.compute import compute, latest_result, store_result
+    from survey.ops.compute import compute, latest_result, parsed, store_result
 
     session = survey_db.session_scope(demo_app, write=True)
     try:

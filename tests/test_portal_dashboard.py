@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from analysis import change
-from portal.results import parsed
 from survey import db as survey_db
 from survey.model import User, Wave
 from survey.ops.accounts import hash_password
-from survey.ops.compute import latest_result
+from survey.ops.compute import latest_result, parsed
 from tests.portal_support import PASSWORD, demo_portal, portal_login  # noqa: F401
 
 pytestmark = pytest.mark.slow

@@ -13,16 +13,15 @@ from sqlalchemy.orm import Session
 
 import instruments
 from analysis import respondent_scores, survey_mean
-from portal import results
 from survey.model import Answer, Enterprise, Response, Wave
-from survey.ops.compute import latest_result
+from survey.ops.compute import latest_result, parsed
 from survey.ops.frames import model_of
 
 
 def _weights(session: Session, wave: Wave, sector: str, blocks: dict) -> tuple[dict, str]:
     row = latest_result(session, wave)
     if row is not None:
-        table = results.parsed(row.result_json).tables.get("item_weights")
+        table = parsed(row.result_json).tables.get("item_weights")
         if table is not None and len(table):
             part = table[table["sector"].astype(str) == sector]
             found = dict(zip(part["item"].astype(str), part["index_weight"].astype(float),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import subprocess
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -136,6 +138,23 @@ def compare_results(without: WaveResult, including: WaveResult) -> list[dict]:
 def _number(value) -> float | None:
     value = float(value)
     return round(value, 3) if value == value else None
+
+
+_PARSED: OrderedDict[str, WaveResult] = OrderedDict()
+_PARSED_MAX = 8
+
+
+def parsed(result_json: str) -> WaveResult:
+    """The WaveResult of a stored JSON document, parsed once per process and kept (LRU)."""
+    key = hashlib.sha256(result_json.encode()).hexdigest()
+    if key in _PARSED:
+        _PARSED.move_to_end(key)
+        return _PARSED[key]
+    result = WaveResult.from_json(result_json)
+    _PARSED[key] = result
+    while len(_PARSED) > _PARSED_MAX:
+        _PARSED.popitem(last=False)
+    return result
 
 
 def latest_result(session: Session, wave: Wave) -> ComputedResult | None:

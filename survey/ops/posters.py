@@ -6,10 +6,9 @@ import base64
 import io
 import zipfile
 
-from flask import render_template
 from weasyprint import HTML
 
-from reports.render import DataOnlyFetcher
+from reports.render import DataOnlyFetcher, environment
 from survey.ops.links import qr_svg, survey_url
 
 
@@ -22,7 +21,7 @@ def poster_of(link, enterprise) -> dict:
 
 
 def _document(posters: list[dict]):
-    html = render_template("reports/posters.html", posters=posters)
+    html = environment().get_template("reports/posters.html").render(posters=posters)
     # Only inline data: URLs; a poster never reads files or the network.
     return HTML(string=html, url_fetcher=DataOnlyFetcher()).render()
 

@@ -32,6 +32,7 @@ from survey.respondent.form import issue_key, read_form, read_key, unknown_field
 from survey.respondent.submission import REPEAT, Submission, store
 from survey.web import hashing, ratelimits
 from survey.web.i18n import current_locale
+from survey.web.questionnaire import questions_html
 
 bp = Blueprint("survey", __name__)
 PROFILE_COLUMNS = ("age_band", "sex", "residence", "frequency")
@@ -65,27 +66,6 @@ def _closed_page(target: Target):
     not_yet = target.wave_status == "draft" or clock.today() < target.opens_on
     page = render_template("survey/closed.html", target=target, not_yet=not_yet)
     return page, 403 if not_yet else 410
-
-
-def questions_html(instrument, locale: str, answers=None, errors=None) -> Markup:
-    """The questionnaire's sections; the blank version is rendered once per language."""
-    if answers is None and errors is None:
-        cache = current_app.extensions.setdefault("manyi_blank_questions", {})
-        key = (instrument.key, locale)
-        if key not in cache:
-            cache[key] = Markup(_render_questions(instrument, locale, {}, {}))
-        return cache[key]
-    return Markup(_render_questions(instrument, locale, answers or {}, errors or {}))
-
-
-def _render_questions(instrument, locale, answers, errors) -> str:
-    return render_template(
-        "survey/_questions.html",
-        instrument=instrument,
-        locale=locale,
-        answers=answers,
-        errors=errors,
-    )
 
 
 def _page(target: Target, instrument, body: Markup, key: str, status=200, problems=()):
