@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-import console.enterprises  # noqa: F401  (routes register)
 from console import (  # noqa: F401  (each module registers its routes)
     appeals,
     auth,
     collection,
     complaints,
+    enterprise_import,
+    enterprises,
     exports,
     instruments_admin,
     invitations,

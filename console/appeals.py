@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from console.blueprint import bp
 from survey.clock import now
-from survey.db import get_or_404, get_session
+from survey.db import get_session
 from survey.model import Answer, Appeal
 from survey.ops import audit, quarantine
 from survey.ops.appeals import index_effect
 from survey.web.access import BUREAU, allow
+from survey.web.rows import get_or_404
 
 DECISIONS = ("upheld", "rejected")
 

@@ -11,13 +11,14 @@ from sqlalchemy import case, func, select
 
 from console.blueprint import bp
 from survey import clock
-from survey.db import get_or_404, get_session
+from survey.db import get_session
 from survey.model import CollectionLink, Enterprise, Sector, Wave
 from survey.model import Response as Answered
 from survey.ops import audit, posters
 from survey.ops.links import create_link, qr_png, qr_svg, rotate_link, survey_url
 from survey.web.access import ADMIN, BUREAU, allow
 from survey.web.downloads import attachment
+from survey.web.rows import get_or_404
 
 LINK_FIELDS = ("token", "generation", "enterprise_id", "wave_id", "location", "active")
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from console.blueprint import bp
-from survey.db import get_or_404, get_session
+from survey.db import get_session
 from survey.model import Wave
 from survey.ops import exports
 from survey.web.access import BUREAU, allow
 from survey.web.downloads import attachment
+from survey.web.rows import get_or_404
 
 
 @bp.get("/waves/<int:wave_id>/responses.<any(csv, xlsx, sav):kind>")

@@ -11,13 +11,14 @@ from sqlalchemy import select
 
 import instruments
 from console.blueprint import bp
-from survey.db import get_or_404, get_session
+from survey.db import get_session
 from survey.model import Sector, Wave
 from survey.ops import audit
 from survey.ops.link_lookup import Target
 from survey.web.access import ADMIN, BUREAU, allow
 from survey.web.i18n import current_locale
 from survey.web.questionnaire import questions_html
+from survey.web.rows import get_or_404
 
 
 @bp.get("/instruments")

@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from console.blueprint import bp
 from survey.clock import now
-from survey.db import get_or_404, get_session
+from survey.db import get_session
 from survey.model import Enterprise, Invitation, User
 from survey.ops import audit, invitations
 from survey.web.access import ADMIN, BUREAU, allow
+from survey.web.rows import get_or_404
 
 PROBLEMS = {"malformed e-mail": _l("Enter a valid e-mail address."),
             "account exists": _l("An account with this e-mail address exists already.")}

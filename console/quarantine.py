@@ -10,10 +10,11 @@ from sqlalchemy import Text, cast, or_, select
 
 from analysis.quality import REASONS, reason_names
 from console.blueprint import bp
-from survey.db import get_or_404, get_session
+from survey.db import get_session
 from survey.model import Enterprise, QuarantineReview, Response, Wave
 from survey.ops import quarantine as quarantine_state
 from survey.web.access import BUREAU, allow
+from survey.web.rows import get_or_404
 
 PAGE_SIZE = 200
 REVIEW_REASON_MAX = 500

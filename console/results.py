@@ -10,11 +10,12 @@ from markupsafe import Markup
 import instruments
 from analysis import WaveResult
 from console.blueprint import bp
-from survey.db import get_or_404, get_session
+from survey.db import get_session
 from survey.model import Job, Wave
 from survey.ops import audit, jobs
 from survey.ops.compute import latest_result
 from survey.web.access import BUREAU, allow
+from survey.web.rows import get_or_404
 
 TABLE_COLUMNS = ("unit", "name_zh", "name", "estimate", "ci_low", "ci_high", "n", "n_eff", "target",
                  "verdict_zh", "published", "caution")

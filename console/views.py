@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 import instruments
 from console.blueprint import bp
 from console.forms import CategoryForm, SectorForm
-from survey.db import get_or_404, get_session
+from survey.db import get_session
 from survey.model import AuditEntry, Category, Enterprise, Response, Sector, Wave
 from survey.ops import audit
 from survey.web.access import ADMIN, BUREAU, allow
+from survey.web.rows import get_or_404
 
 CATEGORY_FIELDS = ("target", "target_source", "weight", "weight_source")
 SECTOR_FIELDS = ("weight", "weight_source", "instrument_code")

@@ -15,10 +15,11 @@ from wtforms.validators import DataRequired, Regexp, ValidationError
 
 from analysis import Settings
 from console.blueprint import bp
-from survey.db import get_or_404, get_session
+from survey.db import get_session
 from survey.model import Wave
 from survey.ops import audit
 from survey.web.access import ADMIN, BUREAU, allow
+from survey.web.rows import get_or_404
 
 WAVE_FIELDS = ("code", "opens_on", "closes_on", "status")
 # Allowed status changes: draft → open → closed (published is set by publishing a bulletin).

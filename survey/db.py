@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from alembic import command
 from alembic.config import Config
-from flask import Flask, abort, current_app, g
+from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -78,14 +78,6 @@ def get_writer(app: Flask | None = None) -> Engine:
     """The engine for transactions that write: on SQLite they begin with BEGIN IMMEDIATE."""
     get_engine(app)
     return (app or current_app).extensions["manyi_writer_engine"]
-
-
-def get_or_404(model, ident):
-    """The request session's row of `model` with primary key `ident`, or a 404."""
-    row = get_session().get(model, ident)
-    if row is None:
-        abort(404)
-    return row
 
 
 def session_scope(app: Flask | None = None, *, write: bool = False) -> Session:

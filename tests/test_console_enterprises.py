@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from console import imports
-from console.enterprises import USCC_PROBLEMS
+from console.enterprise_forms import USCC_PROBLEMS
 from survey.model import AuditEntry, Enterprise, Sector, User
 from survey.ops import uscc
 from survey.ops.accounts import hash_password

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 
-def add_working_days(start: dt.datetime, days: int, zone: ZoneInfo) -> dt.datetime:
+def add_working_days(start: dt.datetime, days: int, zone: dt.tzinfo) -> dt.datetime:
     """`start` moved forward by `days` working days (Sat/Sun skipped), same local time."""
     local = start.astimezone(zone)
     if local.weekday() >= 5:  # weekend: the clock starts on Monday
@@ -50,7 +49,7 @@ class ComplaintState:
 
 
 def complaint_state(submitted_at: dt.datetime, first_reply_at: dt.datetime | None,
-                    handled_at: dt.datetime | None, now: dt.datetime, zone: ZoneInfo,
+                    handled_at: dt.datetime | None, now: dt.datetime, zone: dt.tzinfo,
                     reply_days: int = 1, resolve_days: int = 15) -> ComplaintState:
     """Deadlines of a complaint and whether they are (or were) missed at `now`.
 

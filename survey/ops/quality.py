@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Engine, bindparam, exists, func, literal_column, select
@@ -100,7 +99,7 @@ def network_query(cap: int):
 
 
 def inline_flags(engine: Engine, target, sub, now: dt.datetime, rules: QualityRules,
-                 zone: ZoneInfo) -> tuple[list[str], bool]:
+                 zone: dt.tzinfo) -> tuple[list[str], bool]:
     """The checks run as a response arrives: speeder, straight-lining, opening hours, and
     (one indexed query) duplicates and bursts from the same network.
 
@@ -162,7 +161,7 @@ def flag_burst_neighbours(session: Session, target, ip_hash: str, now: dt.dateti
     return count
 
 
-def quality_frame(session: Session, wave: Wave, zone: ZoneInfo,
+def quality_frame(session: Session, wave: Wave, zone: dt.tzinfo,
                   rules: QualityRules) -> tuple[pd.DataFrame, list[str]]:
     """The wave's responses as `analysis.quality.flag_responses` reads them, and the
     rating item columns."""
@@ -208,7 +207,7 @@ def quality_frame(session: Session, wave: Wave, zone: ZoneInfo,
     return frame, items
 
 
-def recompute(session: Session, wave: Wave, rules: QualityRules, zone: ZoneInfo) -> dict:
+def recompute(session: Session, wave: Wave, rules: QualityRules, zone: dt.tzinfo) -> dict:
     """Recompute every automatic flag of the wave's responses and their quarantine; the
     caller commits.
 
