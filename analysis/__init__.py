@@ -6,7 +6,7 @@ library only): nothing here touches the web layer, the database or files.
 
 from analysis.ahp import ahp_weights
 from analysis.change import change
-from analysis.design import survey_mean
+from analysis.design_frame import survey_mean
 from analysis.index import construct_indices, rescale_items, respondent_scores
 from analysis.methodology import methodology_text
 from analysis.priorities import quadrants

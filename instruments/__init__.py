@@ -1,45 +1,9 @@
-"""Versioned questionnaires: a common CCSI core plus one module per service sector."""
+"""Versioned questionnaires: a common CCSI core plus one module per service sector.
 
-from instruments.loader import (
-    CATEGORIES,
-    ROOT,
-    Construct,
-    Instrument,
-    InstrumentError,
-    Item,
-    Label,
-    Option,
-    ProfileQuestion,
-    Scale,
-    Section,
-    UnknownInstrument,
-    check_lock,
-    clear_cache,
-    get,
-    load_all,
-    load_instrument,
-    read_lock,
-    write_lock,
-)
+The package's API is ``instruments.loader.__all__``, listed there once.
+"""
 
-__all__ = [
-    "CATEGORIES",
-    "ROOT",
-    "Construct",
-    "Instrument",
-    "InstrumentError",
-    "Item",
-    "Label",
-    "Option",
-    "ProfileQuestion",
-    "Scale",
-    "Section",
-    "UnknownInstrument",
-    "check_lock",
-    "clear_cache",
-    "get",
-    "load_all",
-    "load_instrument",
-    "read_lock",
-    "write_lock",
-]
+from instruments import loader
+from instruments.loader import *  # noqa: F403
+
+__all__ = loader.__all__

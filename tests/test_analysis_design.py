@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.design import survey_composite, survey_mean
+from analysis.design_frame import survey_composite, survey_mean
 from analysis.weighting import kish_neff, poststratify, rake, trim_weights
 
 REFERENCE = Path(__file__).parent / "reference" / "survey_reference.R"

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     pass
 
 
+__all__ = ["AuditEntry", "ROLES", "User"]
+
 ROLES = ("admin", "analyst", "enterprise")
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+__all__ = ["Base"]
 
 class Base(DeclarativeBase):
     """Declarative base of every table, with named constraints for migrations."""

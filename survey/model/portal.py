@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from survey.model.programme import Enterprise
     from survey.model.responses import Response
 
+__all__ = ["APPEAL_STATUSES", "Appeal", "ComplaintReply", "Invitation"]
+
 APPEAL_STATUSES = ("pending", "upheld", "rejected")
 
 

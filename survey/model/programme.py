@@ -20,6 +20,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from survey.clock import utcnow
 from survey.model.base import Base
 
+__all__ = ["Category", "CollectionLink", "Enterprise", "Sector", "WAVE_STATUSES", "Wave",
+           "wave_accepts"]
+
 WAVE_STATUSES = ("draft", "open", "closed", "published")
 
 

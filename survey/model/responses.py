@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from survey.model.accounts import User
 
 
+__all__ = ["Answer", "QuarantineReview", "REVIEW_DECISIONS", "Response"]
+
 class Response(Base):
     """One submitted questionnaire; its answers live in `answer`."""
 

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from survey.model.programme import Wave
 
 
+__all__ = ["Bulletin", "ComputedResult", "JOB_KINDS", "JOB_STATUSES", "Job"]
+
 class ComputedResult(Base):
     """A stored wave computation: the result JSON with its provenance."""
 
