@@ -156,18 +156,17 @@ def combined_enterprises(field: pd.DataFrame, qr: pd.DataFrame, enterprises: pd.
     ``g_e = 0`` outside the field sample. ``rmse = sqrt(g psi + (1 - g)^2 se_s^2)``, or
     ``sqrt(sigma_u^2 + se_s^2)`` (Fay-Herriot EBLUP's g1 + g2; Rao & Molina 2015, ch. 6).
     """
-    sec = combined_index(field, qr, enterprises, score=score, size=size,
-                         min_verified=min_verified, ci=ci)
-    aux = auxiliary(qr, enterprises, score=score, min_verified=min_verified)
+    kw = {"score": score, "min_verified": min_verified}
+    sec = combined_index(field, qr, enterprises, size=size, ci=ci, **kw)
+    aux = auxiliary(qr, enterprises, **kw)
     x, b = aux["x"], sec.attrs["slope"]
     xbar = _volume_mean(x, enterprises, size)
     s = enterprises.set_index("enterprise_id")["sector"].reindex(x.index)
     model = sec["estimate"].reindex(s).to_numpy() + b * (x.to_numpy() - xbar.reindex(s).to_numpy())
     out = pd.DataFrame({"sector": s, "x": x, "model": model}, index=x.index)
-    # n = 0: x is the imputed sector mean, so its error is the sector's spread of x
-    s2 = qr.groupby("enterprise_id")[score].var().mean()
-    out["psi_x"] = np.where(aux["n"] > 0, s2 / aux["n"].clip(lower=1),
-                            x.groupby(s).transform("var"))
+    s2 = qr.groupby("enterprise_id")[score].var().mean()  # n = 0: x is the sector mean
+    spread = x.groupby(s).transform("var")
+    out["psi_x"] = np.where(aux["n"] > 0, s2 / aux["n"].clip(lower=1), spread)
     within = field.groupby("enterprise_id")[score].agg(["var", "count"])  # 3 slots: noisy SEs
     out["field"] = field_index(field, level="enterprise", score=score, ci=ci)["estimate"]
     out["psi"] = within["var"].mean() / within["count"]
@@ -208,7 +207,8 @@ def qr_field_gap(qr_est: pd.DataFrame, field_est: pd.DataFrame, *, ci: float = 0
     1946); ``flag`` when the interval's lower bound is above 0.
     """
     cols = ["estimate", "se", "df"]
-    _need(qr_est, "qr_est", cols), _need(field_est, "field_est", cols)
+    for name, est in (("qr_est", qr_est), ("field_est", field_est)):
+        _need(est, name, cols)
     j = qr_est[cols].join(field_est[cols], suffixes=("_qr", "_field"), how="inner")
     out = pd.DataFrame({"qr": j["estimate_qr"], "field": j["estimate_field"]})
     out["gap"] = out["qr"] - out["field"]
@@ -239,8 +239,7 @@ def receipt_rates(batches: pd.DataFrame, used: pd.DataFrame) -> pd.DataFrame:
 
 def _peer_z(values: pd.Series, sector: pd.Series) -> pd.Series:
     """``(v_e - mean of peers) / sd of peers`` over the other enterprises of the sector."""
-    g = values.groupby(sector)
-    n, s1 = g.transform("count"), g.transform("sum")
+    n, s1 = (values.groupby(sector).transform(f) for f in ("count", "sum"))
     s2 = (values ** 2).groupby(sector).transform("sum")
     m = (s1 - values) / (n - 1)
     var = ((s2 - values ** 2) - (n - 1) * m ** 2) / (n - 2)
