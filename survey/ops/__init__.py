@@ -1,0 +1,1 @@
+"""Operations: a session in, rows out; no request, no render."""
