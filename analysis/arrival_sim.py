@@ -50,8 +50,8 @@ def _hourly(minute_of_day: np.ndarray) -> np.ndarray:
     return 1.0 + 0.8 * np.exp(-((h - 12.5) ** 2) / 2) + 1.0 * np.exp(-((h - 19.0) ** 2) / 3)
 
 
-def arrival_times(levels, enterprises, start, days, rng, tz=TZ) -> pd.DataFrame:
-    """Honest arrivals of one wave: enterprise_id and submitted_at (UTC), time-ordered."""
+def intensity(enterprises, start, days, rng, tz=TZ):
+    """UTC hours of a wave and each enterprise's relative honest rate per hour (columns)."""
     hours = hour_grid(start, start + pd.Timedelta(days=days))
     local = (hours + pd.Timedelta(minutes=30)).tz_convert(tz)
     minute = np.asarray(local.hour * 60 + local.minute, float)
@@ -67,8 +67,27 @@ def arrival_times(levels, enterprises, start, days, rng, tz=TZ) -> pd.DataFrame:
     effect = rng.gamma(1 / DAY_CV ** 2, DAY_CV ** 2, (days + 1, n_e))
     promo = rng.random(n_e) < PROMOTION_SHARE
     effect[rng.integers(3, days, n_e)[promo], np.flatnonzero(promo)] *= PROMOTION_FACTOR
+    return hours, base * effect[day]
+
+
+def place_times(enterprise_ids: pd.Series, enterprises, start, days, rng) -> pd.Series:
+    """Honest submission times for given responses (each enterprise's count kept)."""
+    hours, lam = intensity(enterprises, start, days, rng)
+    col = pd.Index(enterprises["enterprise_id"]).get_indexer(enterprise_ids)
+    p = lam / lam.sum(0)
+    row = np.zeros(len(col), np.int64)
+    for e in np.unique(col):
+        mine = np.flatnonzero(col == e)
+        row[mine] = rng.choice(len(hours), len(mine), p=p[:, e])
+    t = hours[row] + pd.to_timedelta(rng.random(len(col)) * 3600, unit="s")
+    return pd.Series(t, index=enterprise_ids.index)
+
+
+def arrival_times(levels, enterprises, start, days, rng, tz=TZ) -> pd.DataFrame:
+    """Honest arrivals of one wave: enterprise_id and submitted_at (UTC), time-ordered."""
+    hours, base = intensity(enterprises, start, days, rng, tz)
     # companions come on top of the first arrivals: scale so that the level is the mean count
-    lam = base * effect[day] * (levels / base.sum(0) / (1 + 2 * GROUP_SHARE))[None, :]
+    lam = base * (levels / base.sum(0) / (1 + 2 * GROUP_SHARE))[None, :]
     counts = rng.poisson(lam)
     row, col = np.nonzero(counts)
     reps = counts[row, col]

@@ -25,6 +25,11 @@ CROSS_RATING = "cross_rating"
 #: The codes computed here (a recompute replaces these and keeps any other, e.g. appeals).
 AUTOMATIC = (SPEEDER, STRAIGHT_LINE, DUPLICATE, BURST, OFF_HOURS, NEAR_DUPLICATE_COMMENT,
              CROSS_RATING)
+SURGE = "surge"  # inside an improbable arrival window (analysis.surge)
+COPIED_LINK = "copied_link"  # evidence of a copied link (analysis.link_evidence)
+#: Codes of the identity-free integrity checks, computed over a wave by analysis.integrity
+#: (not by flag_responses, so a quality recompute must not drop them).
+INTEGRITY = (SURGE, COPIED_LINK)
 
 
 @dataclass(frozen=True)
