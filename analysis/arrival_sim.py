@@ -59,7 +59,7 @@ def intensity(enterprises, start, days, rng, tz=TZ):
     closes = enterprises["closes_minute"].to_numpy(float)
     inside = (minute[:, None] >= opens) & (minute[:, None] <= closes)
     base = np.where(inside, _hourly(minute)[:, None], 0.03 * 1.5)
-    base = base * np.where(np.asarray(local.dayofweek) >= 5, 1.3, 1.0)[:, None]
+    base = base * np.where(np.asarray(local.day_of_week) >= 5, 1.3, 1.0)[:, None]
     day = np.asarray((hours - hours[0]) // pd.Timedelta(days=1))
     ramp = np.array([0.6, 0.8, 0.9])
     base = base * np.where(day < 3, ramp[np.minimum(day, 2)], 1.0)[:, None]
@@ -189,3 +189,29 @@ def with_fakes(sim: SimWave, *fakes: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat([sim.responses, *fakes], ignore_index=True)
     out["response_id"] = np.arange(1, len(out) + 1)
     return out
+
+
+def defended(sim: SimWave, responses: pd.DataFrame, settings=None, screen: bool = True):
+    """Held flags of the surge screen and the wave computed without the held responses."""
+    from analysis.integrity import screen_wave
+    from analysis.wave import compute_wave
+
+    held = pd.Series(False, index=responses.index)
+    if screen:
+        _, result = screen_wave(responses, sim.enterprises, sim.start, sim.end, tz=TZ,
+                                history=sim.history, waves=sim.waves)
+        held = result.held
+    frames = (responses.assign(quarantined=held.to_numpy()), sim.enterprises, sim.sectors,
+              sim.categories, sim.models)
+    return held, compute_wave(*frames, settings=settings)
+
+
+def targets(sim: SimWave, honest) -> tuple[int, int]:
+    """A below-target enterprise to stuff (the lowest of the first sector) and a competitor
+    to attack (the highest of another sector), from an honest wave's result."""
+    ent = honest.enterprises.set_index("unit")
+    first = sim.sectors["sector"].iloc[0]
+    other = sim.sectors["sector"].iloc[1]
+    mine = ent[ent["sector"] == first]["estimate"]
+    theirs = ent[ent["sector"] == other]["estimate"]
+    return int(mine.idxmin()), int(theirs.idxmax())

@@ -84,7 +84,7 @@ def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
 
 def _cell(hours: pd.DatetimeIndex, tz: str) -> np.ndarray:
     local = hours.tz_convert(tz)
-    return np.asarray(local.dayofweek * 24 + local.hour)
+    return np.asarray(local.day_of_week * 24 + local.hour)
 
 
 def _hour_counts(times: pd.Series, ents: pd.Series, hours: pd.DatetimeIndex,
