@@ -26,6 +26,11 @@ APPEAL_UPHELD = "appeal_upheld"
 #: The codes computed here (a recompute replaces these and keeps any other, e.g. appeals).
 AUTOMATIC = (SPEEDER, STRAIGHT_LINE, DUPLICATE, BURST, OFF_HOURS, NEAR_DUPLICATE_COMMENT,
              CROSS_RATING)
+SURGE = "surge"  # inside an improbable arrival window (analysis.surge)
+COPIED_LINK = "copied_link"  # evidence of a copied link (analysis.link_evidence)
+#: Codes of the identity-free integrity checks, computed over a wave by analysis.integrity
+#: (not by flag_responses, so a quality recompute must not drop them).
+INTEGRITY = (SURGE, COPIED_LINK)
 #: Every reason code with its names (Chinese, English): the one table the console, the
 #: portal and the bulletin name reasons from. "unspecified" stands for a quarantined
 #: response without a stored reason.
@@ -38,6 +43,8 @@ REASONS = {
     NEAR_DUPLICATE_COMMENT: ("留言雷同", "Copied comment"),
     CROSS_RATING: ("同一设备评价多家同业", "One device rated competitors"),
     APPEAL_UPHELD: ("企业申诉成立", "Appeal upheld"),
+    SURGE: ("到达量异常激增", "Improbable surge of arrivals"),
+    COPIED_LINK: ("疑似链接被复制传播", "Link copied elsewhere"),
     "unspecified": ("其他", "Other"),
 }
 

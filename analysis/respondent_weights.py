@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.influence import day_cap_factors
 from analysis.weighting import coded_margins, kish_neff, rake_trim_rows
 
 ENTERPRISE_MARGIN = "enterprise_id"
@@ -92,21 +93,31 @@ def weight_plans(responses, shares, margins, settings) -> list[SectorPlan]:
     columns = [ENTERPRISE_MARGIN] + sorted({c for m in (margins or {}).values()
                                             for c in (m or {})} & set(responses.columns))
     frame = responses[columns]
+    cap = influence_factors(responses, settings)
     plans = []
     for code in pd.unique(sector):
         idx = np.flatnonzero(sector == code)
         part = frame.iloc[idx]
         m = _sector_margins(part, code, shares, margins if settings.raking else None)
-        base = np.ones(len(idx))
+        base = cap[idx]  # mean 1 within each enterprise: enterprise totals are kept
         if ENTERPRISE_MARGIN in m:
             # base weights give each enterprise its share; raking keeps them
             e = part[ENTERPRISE_MARGIN]
-            base = e.map(m[ENTERPRISE_MARGIN]).to_numpy(float) / e.map(
+            base = base * e.map(m[ENTERPRISE_MARGIN]).to_numpy(float) / e.map(
                 e.value_counts()).to_numpy(float)
         raked = tuple(c for c in m if c != ENTERPRISE_MARGIN)
         coded = coded_margins(part, m, "share") if raked else []
         plans.append(SectorPlan(str(code), idx, base, coded, raked))
     return plans
+
+
+def influence_factors(responses: pd.DataFrame, settings) -> np.ndarray:
+    """Day-cap factors of :mod:`analysis.influence` (1 when off or without submitted_at)."""
+    if settings.influence_cap is None or "submitted_at" not in responses.columns:
+        return np.ones(len(responses))
+    return day_cap_factors(responses[ENTERPRISE_MARGIN], responses["submitted_at"],
+                           tz=settings.time_zone, cap=settings.influence_cap,
+                           floor=settings.influence_floor)
 
 
 def _sector_margins(part: pd.DataFrame, code, shares, margins) -> dict:

@@ -47,6 +47,12 @@ class Settings:
     seed: int = 20240601
     include_quarantined: bool = False
     min_answered_share: float = 2.0 / 3.0
+    # Bounded influence of a day (analysis.influence): a local day carries at most
+    # max(influence_cap x a typical day's count, influence_floor) responses' weight of its
+    # enterprise. None = off (results stored before the cap existed are read that way).
+    influence_cap: float | None = 5.0
+    influence_floor: float = 10.0
+    time_zone: str = "Asia/Shanghai"
 
     def __post_init__(self):
         checks = [
@@ -65,6 +71,9 @@ class Settings:
                 raise ValueError(f"{name} must be in (0, 1)")
         if self.bootstrap and self.bootstrap < 500:
             raise ValueError("bootstrap needs B >= 500 replicates (or 0 for none)")
+        if self.influence_cap is not None and not (self.influence_cap > 0
+                                                   and self.influence_floor > 0):
+            raise ValueError("influence_cap and influence_floor must be > 0")
         if self.trim_bounds is not None:
             lo, hi = self.trim_bounds
             if not 0 < lo <= 1 <= hi:
@@ -84,6 +93,8 @@ class Settings:
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
         data = dict(data)
+        # a result stored before the day cap existed was computed without it
+        data.setdefault("influence_cap", None)
         if data.get("trim_bounds") is not None:
             data["trim_bounds"] = tuple(data["trim_bounds"])
         return cls(**data)
