@@ -1,26 +1,49 @@
-"""Bootstrap SEs and percentile intervals with item and respondent weights re-estimated.
+"""Bootstrap SEs and intervals with item and respondent weights re-estimated.
 
 Each of ``B = settings.bootstrap`` replicates (seed ``settings.seed``)
-resamples respondents with replacement within each enterprise (``n_e`` draws
-from ``n_e``: Rao & Wu 1988, JASA 83, resampling within strata, here the
-enterprises), then redoes what the point estimate did with the resampled rows:
-the PLS index weights of every weight pool are refitted (frozen, equal and AHP
-weights stay fixed, as in the estimate), respondents rescored, respondent
-weights rebuilt (base weights giving each enterprise its configured share,
-then raking, trimming and re-raking within sector), and every enterprise,
-sector, category and district index of every construct recomputed.
-``se_boot`` is the standard deviation of the replicates and
-``boot_low``/``boot_high`` their ``settings.ci_level`` percentile interval
-(Efron & Tibshirani 1993, *An Introduction to the Bootstrap*, ch. 6 and 13).
+resamples the wave, then redoes what the point estimate did with the
+replicate: the PLS index weights of every weight pool are refitted (frozen,
+equal and AHP weights stay fixed, as in the estimate), respondents rescored,
+respondent weights rebuilt (base weights giving each enterprise its configured
+share, then raking, trimming and re-raking within sector), and every
+enterprise, sector, category and district index of every construct
+recomputed. ``se_boot`` is the standard deviation of the replicates.
 
-A replicate is held as copy counts per original row, never as a resampled
-frame: PLS moments, raking and means are weighted by the counts, which gives
-the same numbers as the resampled rows.
+Two resampling stages, matching the two designs of :mod:`analysis.estimates`:
 
-Resampling respondents within enterprises holds the enterprises fixed, so it
-estimates the variance of the census design (``design="census"``); with
-``design="sample"`` the linearised SE also carries the between-enterprise
-variance, which this bootstrap does not.
+* **respondents within enterprises** (:func:`draw_counts`): ``n_e`` draws from
+  the ``n_e`` respondents of each enterprise (Rao & Wu 1988, JASA 83, with the
+  enterprises as strata). It holds the enterprises fixed, so it is the
+  bootstrap of the census design and of every enterprise index (whose design
+  has the enterprise as a stratum of respondents in both designs).
+* **enterprises within sectors** (:func:`rao_wu_multipliers`): the Rao-Wu
+  rescaled bootstrap of the sample design's PSUs, ``m_h = n_h - 1``
+  enterprises drawn with replacement in each sector and the weights of an
+  enterprise drawn ``r_e`` times multiplied by ``r_e n_h / (n_h - 1)`` (Rao &
+  Wu 1988, sec. 4, with ``f_h = 0``; R ``survey``'s ``subbootstrap``). An
+  enterprise's respondents come along as drawn, unresampled: with the
+  first-stage fraction taken as 0 (the linearisation's with-replacement
+  approximation) the respondent stage of a two-stage Rao-Wu bootstrap has
+  weight ``f_h = 0`` for sector, category and district indices (their PSU
+  totals already carry the within-enterprise variance), and resampling
+  respondents as well would count it twice. For a linear index the ideal
+  (``B = infinity``) variance equals the linearised one exactly.
+
+``bootstrap_scheme="by_design"`` (the default) takes, with ``design="sample"``,
+the enterprise stage for sector, category and district indices and the
+respondent stage (a second set of ``B`` replicates) for enterprise indices;
+with ``design="census"`` the respondent stage for all. Intervals: the
+``settings.ci_level`` percentile interval of the respondent-stage replicates
+(Efron & Tibshirani 1993, *An Introduction to the Bootstrap*, ch. 6 and 13);
+for enterprise-stage units ``estimate -/+ t_{df, (1+level)/2} se_boot`` on the
+design degrees of freedom (enterprises minus sectors, ``df_design``), as the
+linearised interval, since with ten enterprises a percentile interval's
+normal quantile would under-cover (``P(|t_9| < 1.96) = 0.918``), clipped to
+[0, 100].
+
+A replicate is held as copy counts (or Rao-Wu multipliers) per original row,
+never as a resampled frame: PLS moments, raking and means are weighted by the
+counts, which gives the same numbers as the resampled rows.
 """
 
 from __future__ import annotations
@@ -29,6 +52,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analysis import pls
 from analysis.item_weights import CONSTRUCTS
@@ -133,34 +157,109 @@ class _Scorer:
         return out
 
 
-def bootstrap_indices(fits: dict, est, plans: list, settings):
+def rao_wu_multipliers(stratum: np.ndarray, replicates: int,
+                       rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Rao-Wu rescaled-bootstrap multipliers (replicates x PSUs), ``m_h = n_h - 1``.
+
+    In each stratum with ``n_h >= 2`` PSUs, ``n_h - 1`` PSUs are drawn with
+    replacement; one drawn ``r_i`` times gets ``r_i n_h / (n_h - 1)`` (Rao & Wu
+    1988, JASA 83, eq. 4.1 with ``m_h = n_h - 1``, ``f_h = 0``, so
+    ``lambda_h = 1``; R ``survey::subbootweights``). A stratum's multipliers
+    sum to ``n_h``; a single-PSU stratum keeps multiplier 1 (a certainty PSU,
+    as the linearisation's lonely-PSU rule). ``stratum`` gives each PSU's
+    stratum code; yields the multipliers in chunks of replicates.
+
+    Examples
+    --------
+    >>> m = np.vstack(list(rao_wu_multipliers(np.array([0, 0, 0, 1]), 4,
+    ...                                       np.random.default_rng(0))))
+    >>> m[:, :3].sum(axis=1).tolist(), m[:, 3].tolist()
+    ([3.0, 3.0, 3.0, 3.0], [1.0, 1.0, 1.0, 1.0])
+    >>> sorted(set((m[:, :3] / 1.5).ravel().tolist())) <= [0.0, 1.0, 2.0]
+    True
+    """
+    stratum = np.asarray(stratum)
+    if stratum.ndim != 1 or not np.issubdtype(stratum.dtype, np.integer) or \
+            (len(stratum) and stratum.min() < 0):
+        raise ValueError("stratum must be a 1-d array of non-negative integer codes")
+    if replicates < 1:
+        raise ValueError("replicates must be at least 1")
+    n_psu = len(stratum)
+    order = np.argsort(stratum, kind="stable")
+    size = np.bincount(stratum)
+    start = np.r_[0, np.cumsum(size)[:-1]]
+    many = np.flatnonzero(size > 1)
+    slot = np.repeat(many, size[many] - 1)  # the stratum of each of the m_h draws
+    scale = (size / np.maximum(size - 1, 1))[stratum]
+    single = size[stratum] == 1
+    chunk = max(1, CHUNK_CELLS // max(n_psu, 1))
+    for first in range(0, replicates, chunk):
+        k = min(chunk, replicates - first)
+        u = rng.random((k, len(slot)))
+        pick = order[start[slot] + (u * size[slot]).astype(np.int64)]
+        flat = (np.arange(k)[:, None] * n_psu + pick).ravel()
+        out = np.bincount(flat, minlength=k * n_psu).reshape(k, n_psu) * scale
+        out[:, single] = 1.0
+        yield out
+
+
+def bootstrap_indices(fits: dict, est, plans: list, settings,
+                      indices: pd.DataFrame | None = None):
     """``level, unit, construct, se_boot, boot_low, boot_high`` of every index.
 
     ``fits`` are the sector fits of :func:`analysis.compute_wave`, ``est`` its
-    :class:`analysis.estimates.UnitEstimates` and ``plans`` its respondent
-    weight plans (:func:`analysis.respondent_weights.weight_plans`). Also
-    returns, per sector, the number of replicates whose raking had no solution
-    (e.g. a dominant enterprise whose resampled respondents cannot meet the
-    margins: they keep the last IPF iterate, as R's ``survey::rake`` keeps
-    its last iterate with a warning) and whose PLS model could not be fitted
-    (an item constant in the replicate: the wave's index weights are used).
+    :class:`analysis.estimates.UnitEstimates`, ``plans`` its respondent
+    weight plans (:func:`analysis.respondent_weights.weight_plans`) and
+    ``indices`` its linearised estimates (needed for the enterprise stage's
+    t intervals). The scheme is ``settings.resolved_bootstrap_scheme`` (see
+    the module docstring). Also returns, per sector, the number of
+    replicates (of both stages) whose raking had no solution (e.g. a dominant
+    enterprise whose resampled respondents cannot meet the margins: they keep
+    the last IPF iterate, as R's ``survey::rake`` keeps its last iterate with
+    a warning) and whose PLS model could not be fitted (an item constant in
+    the replicate: the wave's index weights are used).
     """
+    scheme = settings.resolved_bootstrap_scheme
+    if scheme == "rao_wu" and indices is None:
+        raise ValueError("the Rao-Wu bootstrap needs the linearised indices for its intervals")
     rng = np.random.default_rng(settings.seed)
-    n = len(est.w)
-    scorer = _Scorer(fits, n, settings)
-    reps, unconverged = [], dict.fromkeys((p.sector for p in plans), 0)
-    for counts in draw_counts(est.ent_code, settings.bootstrap, rng):
-        w = np.zeros(counts.shape)
-        for plan in plans:
-            w[:, plan.idx], _, converged = plan.weights(counts[:, plan.idx], settings)
-            unconverged[plan.sector] += int((~converged).sum())
-        for b in range(len(counts)):
-            reps.append(est.replicate(scorer.scores(counts[b]), w[b]))
-    out = _summarise(np.array(reps), est.replicate_keys(), settings.ci_level)
+    scorer = _Scorer(fits, len(est.w), settings)
+    keys = est.replicate_keys()
+    unconverged = dict.fromkeys((p.sector for p in plans), 0)
+    ent = (keys["level"] == "enterprise").to_numpy() if scheme == "rao_wu" \
+        else np.ones(len(keys), bool)
+    within = _replicates(est, plans, scorer, settings, unconverged, ent,
+                         ((c, None) for c in draw_counts(est.ent_code, settings.bootstrap, rng)))
+    out = [_summarise(within, keys[ent], settings.ci_level)]
+    if scheme == "rao_wu":
+        chunks = rao_wu_multipliers(est.enterprise_sector, settings.bootstrap, rng)
+        between = _replicates(est, plans, scorer, settings, unconverged, ~ent,
+                              ((m[:, est.ent_code], m) for m in chunks))
+        out.append(_t_intervals(between, keys[~ent], indices, settings.ci_level))
     report = pd.DataFrame({"boot_rake_unconverged": pd.Series(unconverged),
                            "boot_pls_unfitted": pd.Series(
                                {f.sector: p.unfitted for p in scorer.pools for f in p.members})})
-    return out, report.rename_axis("sector")
+    boot = pd.concat(out).sort_index().reset_index(drop=True)
+    return boot, report.rename_axis("sector")
+
+
+def _replicates(est, plans, scorer, settings, unconverged, keep, chunks) -> np.ndarray:
+    """Replicate estimates (replicates x kept keys) of chunks of row counts.
+
+    A chunk is ``(counts, None)`` for respondent copy counts, or ``(row
+    multipliers, enterprise multipliers)`` for the Rao-Wu enterprise stage.
+    """
+    reps = []
+    for counts, multiplier in chunks:
+        w = np.zeros(counts.shape)
+        for plan in plans:
+            w[:, plan.idx], _, converged = plan.weights(
+                counts[:, plan.idx], settings, resampled_enterprises=multiplier is not None)
+            unconverged[plan.sector] += int((~converged).sum())
+        for b in range(len(counts)):
+            m = None if multiplier is None else multiplier[b]
+            reps.append(est.replicate(scorer.scores(counts[b]), w[b], m)[keep])
+    return np.array(reps)
 
 
 def _summarise(reps: np.ndarray, keys: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -169,3 +268,18 @@ def _summarise(reps: np.ndarray, keys: pd.DataFrame, level: float) -> pd.DataFra
     return keys.assign(se_boot=np.nanstd(reps, axis=0, ddof=1),
                        boot_low=np.nanquantile(reps, alpha, axis=0),
                        boot_high=np.nanquantile(reps, 1 - alpha, axis=0))
+
+
+def _t_intervals(reps: np.ndarray, keys: pd.DataFrame, indices: pd.DataFrame,
+                 level: float) -> pd.DataFrame:
+    """Replicate SD and ``estimate -/+ t_df se_boot`` on the design df, clipped to [0, 100]."""
+    key = ["level", "unit", "construct"]
+    df_col = "df_design" if "df_design" in indices.columns else "df"
+    lin = keys.merge(indices[key + ["estimate", df_col]], on=key, how="left")
+    se = np.nanstd(reps, axis=0, ddof=1)
+    df = lin[df_col].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        q = np.where(df >= 1, stats.t.ppf((1 + level) / 2, np.maximum(df, 1)), np.nan)
+    est = lin["estimate"].to_numpy(float)
+    return keys.assign(se_boot=se, boot_low=np.clip(est - q * se, 0.0, 100.0),
+                       boot_high=np.clip(est + q * se, 0.0, 100.0))

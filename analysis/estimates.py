@@ -117,6 +117,11 @@ class UnitEstimates:
             out = w * (share / valid_w)[ent]
         return np.where(np.isfinite(out), out, 0.0)
 
+    @property
+    def enterprise_sector(self) -> np.ndarray:
+        """Sector code (stratum) of each enterprise, in enterprise-code order."""
+        return self._ent_sector
+
     def replicate_keys(self) -> pd.DataFrame:
         """``level, unit, construct`` of the rows :meth:`replicate` returns."""
         frames = []
@@ -128,12 +133,14 @@ class UnitEstimates:
                                         "unit": [u for _, u in labels], "construct": construct}))
         return pd.concat(frames, ignore_index=True)
 
-    def replicate(self, scores: np.ndarray, w: np.ndarray) -> np.ndarray:
+    def replicate(self, scores: np.ndarray, w: np.ndarray,
+                  multiplier: np.ndarray | None = None) -> np.ndarray:
         """Point estimates of every unit from replicate scores (rows x constructs) and weights.
 
         Hajek means per enterprise; a sector is ``sum_e a_e ybar_e / sum_e a_e``
-        over its enterprises with data (configured shares ``a_e``) or its pooled
-        weighted mean; categories and the district apply the composite weights.
+        over its enterprises with data (configured shares ``a_e`` times the
+        enterprise's Rao-Wu ``multiplier``, if given) or its pooled weighted
+        mean; categories and the district apply the composite weights.
         """
         n_ent, n_sec = len(self.ent_levels), len(self.sector_codes)
         out = []
@@ -149,7 +156,8 @@ class UnitEstimates:
                     sec = (np.bincount(self.sec_code, weights=wy, minlength=n_sec)
                            / np.bincount(self.sec_code, weights=wk, minlength=n_sec))
                 else:
-                    a = np.where(den > 0, self._share, 0.0)
+                    share = self._share if multiplier is None else self._share * multiplier
+                    a = np.where(den > 0, share, 0.0)
                     sec = (np.bincount(self._ent_sector, weights=a * np.nan_to_num(ent),
                                        minlength=n_sec)
                            / np.bincount(self._ent_sector, weights=a, minlength=n_sec))

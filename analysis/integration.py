@@ -23,7 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.design import survey_mean, t_interval
+from analysis.design import t_interval
+from analysis.design_frame import survey_mean
 
 LEVELS = ("sector", "enterprise")
 

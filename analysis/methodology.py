@@ -11,7 +11,9 @@ _TEXT = {
                  "“下限+上限−x”重新编码；“不适用”作缺失处理，不计为0分。",
         "pls": "题项权重采用偏最小二乘路径模型（PLS-PM，Lohmöller算法，模式A，{scheme}内部加权，"
                "初始权重为1，收敛容差{tol:g}，最多{max_iter}次迭代）估计，外部权重除以题项标准差"
-               "换算为原始量纲后在各潜变量内归一化；若出现非正权重则改用等权并注明。",
+               "换算为原始量纲后在各潜变量内归一化；若出现非正权重则改用等权并注明。题项先标准化，"
+               "方差除数与R软件plspm包一致（数据标准化时以N或N−1为除数所得权重相同；仅中心化时，"
+               "外部权重使潜变量得分以N为除数的方差为1）。",
         "equal": "题项权重采用等权。",
         "ahp": "题项权重由专家两两比较矩阵的主特征向量确定（层次分析法），一致性比率须小于0.1。",
         "score": "受访者的潜变量得分为其已作答题项的加权平均（权重在已答题项间重新归一化），"
@@ -19,9 +21,15 @@ _TEXT = {
         "frozen": "以下权重池沿用此前测评期冻结的题项权重，以保证各期可比：{pools}。",
         "pool": "题项权重按{pool}合并本期样本估计。",
         "quarantine": "质量核查标记的问卷{action}。",
-        "bootstrap": "另以自助法（{B}次重复抽样，随机种子{seed}）在各企业内对受访者有放回重抽样，"
-                     "每次重新估计题项权重与样本权重，报告自助法标准误及{ci:.0%}百分位区间，"
-                     "与线性化结果并列（该重抽样只反映所调查企业内受访者的变异，与普查设计相当）。",
+        "bootstrap": "另以自助法（{B}次重复抽样，随机种子{seed}）估计标准误，每次重抽样均重新估计"
+                     "题项权重与样本权重，结果与线性化结果并列。",
+        "boot_respondents": "重抽样在各企业内对受访者有放回抽取，报告自助法标准误及{ci:.0%}百分位"
+                            "区间（只反映所调查企业内受访者的变异，与普查设计相当）。",
+        "boot_rao_wu": "行业、大类和全区指数采用Rao–Wu重标度自助法：在各行业内有放回抽取n−1家"
+                       "企业（n为该行业样本企业数），被抽中r次的企业权重乘以r·n/(n−1)，企业内受访者"
+                       "随企业整体进入（企业内变异已包含在企业间变异中，不再重复抽样）；区间为估计值"
+                       "±t分位数×自助法标准误（设计自由度），{ci:.0%}水平。企业指数在企业内对受访者"
+                       "有放回重抽样，报告{ci:.0%}百分位区间。",
         "raking": "样本权重在各行业内按已知总体结构进行迭代比例拟合（raking，"
                   "收敛至相对误差{rtol:g}）{trim}；报告Kish设计效应与有效样本量。",
         "trim": "，并经截尾（调整系数限制在均值的{0}–{1}倍）后重新拟合",
@@ -41,7 +49,9 @@ _TEXT = {
                    "上限低于目标值为“未达标”，否则为“与目标无显著差异”；单侧p值经Holm法校正。",
         "publication": "有效样本量小于{neff:g}或自由度小于{df:g}的单位标注为“样本不足”，"
                        "不参与排名；置信区间半宽超过{hw:g}分的单位标注提示。",
-        "ranking": "企业排名采用向行业均值收缩的经验贝叶斯估计；原始估计值与置信区间同时公布。",
+        "ranking": "企业排名采用向行业均值收缩的经验贝叶斯估计；原始估计值与置信区间同时公布。"
+                   "若某行业企业间方差的估计值为0，所有收缩估计相同，该行业不排名、不设领先企业"
+                   "（标记为并列，名次与百分位留空）。",
         "quadrant": "改进优先级（四分图）以各驱动因素对满意度的总效应为重要性、以指数为表现，"
                     "以{split}为分界。",
     },
@@ -54,7 +64,10 @@ _TEXT = {
                "{scheme} weighting scheme, initial weights 1, tolerance {tol:g}, at most "
                "{max_iter} iterations); outer weights divided by the item s.d. and "
                "normalised within each construct; a construct with a non-positive weight "
-               "falls back to equal weights and is flagged.",
+               "falls back to equal weights and is flagged. Items are standardised; the "
+               "variance divisor follows R's plspm (with standardised items the divisors N and "
+               "N-1 give the same weights; with centred-only items the outer weights give the "
+               "construct scores unit variance with divisor N).",
         "equal": "Items are weighted equally within each construct.",
         "ahp": "Item weights are the principal eigenvector of expert pairwise-comparison matrices "
                "(AHP), with consistency ratio below 0.1.",
@@ -64,12 +77,22 @@ _TEXT = {
                   "waves stay comparable: {pools}.",
         "pool": "Item weights are estimated on the wave's pooled sample of each {pool}.",
         "quarantine": "Responses flagged by the quality checks are {action}.",
-        "bootstrap": "A bootstrap ({B} replicates, seed {seed}) resamples respondents with "
-                     "replacement within each enterprise and re-estimates the item weights and "
-                     "the respondent weights in every replicate; bootstrap SEs and {ci:.0%} "
-                     "percentile intervals are reported beside the linearised ones (this "
-                     "resampling reflects respondents' variation within the enterprises "
-                     "surveyed, as the census design does).",
+        "bootstrap": "A bootstrap ({B} replicates, seed {seed}) re-estimates the item weights "
+                     "and the respondent weights in every replicate; its SEs and intervals are "
+                     "reported beside the linearised ones.",
+        "boot_respondents": "It resamples respondents with replacement within each enterprise "
+                            "and reports {ci:.0%} percentile intervals (this reflects "
+                            "respondents' variation within the enterprises surveyed, as the "
+                            "census design does).",
+        "boot_rao_wu": "Sector, category and district indices use the Rao-Wu rescaled "
+                       "bootstrap: in each sector n-1 of its n sampled enterprises are drawn "
+                       "with replacement and an enterprise drawn r times has its weights "
+                       "multiplied by r n/(n-1); its respondents come along as drawn (their "
+                       "variation is already part of the between-enterprise variation, so "
+                       "they are not resampled again); intervals are the estimate -/+ the t "
+                       "quantile on the design degrees of freedom times the bootstrap SE, at the "
+                       "{ci:.0%} level. Enterprise indices resample respondents within the "
+                       "enterprise and report {ci:.0%} percentile intervals.",
         "raking": "Respondent weights are raked within each sector to known population margins "
                   "(to a relative error of {rtol:g}){trim}; Kish's design effect and effective n "
                   "are reported.",
@@ -100,7 +123,9 @@ _TEXT = {
                        "freedom are shown as 'insufficient sample' and never ranked; a CI "
                        "half-width above {hw:g} points carries a caution flag.",
         "ranking": "Enterprise ranks use empirical-Bayes estimates shrunk toward the sector mean; "
-                   "raw estimates and intervals stay visible.",
+                   "raw estimates and intervals stay visible. When a sector's estimated "
+                   "between-enterprise variance is 0, every shrunk estimate is the same: the "
+                   "sector is marked tied, with no ranks, percentiles or leader.",
         "quadrant": "Improvement priorities (importance-performance) take each driver's total "
                     "effect on satisfaction as importance and its index as performance, split at "
                     "the {split}.",
@@ -148,7 +173,8 @@ def methodology_text(settings: Settings, lang: str = "zh_CN") -> str:
         t["ranking"], t["quadrant"].format(split=_SPLIT[lang][s.quadrant_split]),
     ]
     if s.bootstrap:
-        parts.append(t["bootstrap"].format(B=s.bootstrap, seed=s.seed, ci=s.ci_level))
+        scheme = t["boot_" + s.resolved_bootstrap_scheme].format(ci=s.ci_level)
+        parts.append(t["bootstrap"].format(B=s.bootstrap, seed=s.seed) + sep + scheme)
     return "\n\n".join([t["title"]] + parts)
 
 

@@ -111,6 +111,26 @@ def fit(
     are replaced by the item mean (as seminr's default ``mean_replacement``).
     Source: Lohmoeller (1989); Tenenhaus et al. (2005), section 2.
 
+    Variance divisor (R ``plspm``'s convention, Sanchez 2013, *PLS Path
+    Modeling with R*, ch. 4; ``get_treated_data`` and ``get_weights``):
+    ``plspm`` computes every variance with divisor ``n``: items are
+    standardised ``(x - mean) / sd_n`` when ``scaled`` and only centred
+    otherwise, and outer weights make ``var_n(X_j w_j) = 1``. With ``scaled``
+    the divisor cancels (items and scores carry the same factor), so the
+    outer weights here, standardised with ``n - 1`` as seminr does, equal
+    ``plspm``'s and seminr's. With ``scaled=False`` it does not cancel, and the
+    outer weights are rescaled to ``plspm``'s ``var_n(X_j w_j) = 1``:
+    ``w = w_(n-1) sqrt(n / (n - 1))``; ``scores`` (``X_j w_j`` on the centred
+    items) are then ``plspm``'s ``scores``. With ``scaled`` the scores have unit
+    ``n - 1`` variance (seminr's; ``plspm``'s are these times
+    ``sqrt(n / (n - 1))``). Loadings, paths, R2, effects and the normalised
+    index weights do not depend on the divisor. SmartPLS 4 estimates on
+    standardised data (its default "Standardized" results, equal to
+    ``scaled=True``); its "Mean centered" and "Unstandardized" result types
+    are reported in the data metric, and its documentation does not state a
+    divisor, so compare those with the index weights (divisor-free), not with
+    the raw outer weights.
+
     Examples
     --------
     >>> rng = np.random.default_rng(1)
@@ -164,11 +184,16 @@ def _iterate(cov, member, adj, scheme, tol, max_iter):
     return w, iteration, converged
 
 
-def _signed(w, cov):
-    """Blocks signed so their weights are positive on average, unit-variance scores."""
+def _signed(w, cov, scaled: bool, n: float):
+    """Blocks signed so their weights are positive on average, unit-variance scores.
+
+    The scores get unit ``n - 1`` variance, or unit ``n`` variance (plspm's
+    convention) when the items are only centred: see :func:`fit`.
+    """
     sign = np.sign(w.sum(axis=0))
     sign[sign == 0] = 1.0
-    return w * sign / np.sqrt(np.einsum("ij,ik,kj->j", w, cov, w))
+    divisor = 1.0 if scaled else np.sqrt(n / (n - 1))
+    return w * sign * divisor / np.sqrt(np.einsum("ij,ik,kj->j", w, cov, w))
 
 
 def replicate_index_weights(x: np.ndarray, freq: np.ndarray, blocks: Mapping, paths,
@@ -179,7 +204,7 @@ def replicate_index_weights(x: np.ndarray, freq: np.ndarray, blocks: Mapping, pa
     ``x`` holds the items of the original rows and ``freq`` each row's number
     of copies in the replicate; the fit is :func:`fit`'s on the resampled
     rows (same standardisation, iterations, sign rule and equal-weight
-    fallback), without building the resampled frame.
+    fallback, and variance divisor), without building the resampled frame.
     """
     names = list(blocks)
     items = [i for c in names for i in blocks[c]]
@@ -188,7 +213,8 @@ def replicate_index_weights(x: np.ndarray, freq: np.ndarray, blocks: Mapping, pa
         adj[names.index(source), names.index(target)] = True
     _, sd, cov = _standardise(x, scaled, freq)
     member = _membership(names, items, blocks)
-    w = _signed(_iterate(cov, member, adj, scheme, tol, max_iter)[0], cov)
+    w = _signed(_iterate(cov, member, adj, scheme, tol, max_iter)[0], cov, scaled,
+                float(np.sum(freq)))
     raw = (w * member).sum(axis=1)
     return _index_weights(raw / sd if scaled else raw, member.argmax(axis=1), names)[0]
 
@@ -211,9 +237,10 @@ def _inner(corr: np.ndarray, adj: np.ndarray, scheme: str) -> np.ndarray:
 def _finish(data, x, cov, sd, w, member, names, items, adj, blocks, paths, scaled,
             iteration, converged) -> PLSResult:
     """Sign-fix the blocks and derive loadings, paths, effects and index weights."""
-    w = _signed(w, cov)
-    y = x @ w
-    wvec = (w * member).sum(axis=1)
+    w = _signed(w, cov, True, x.shape[0])  # unit n - 1 variance: correlations below
+    out_w = w if scaled else _signed(w, cov, scaled, x.shape[0])
+    y = x @ out_w
+    wvec = (out_w * member).sum(axis=1)
     block_of = member.argmax(axis=1)
     loadings = (cov @ w)[np.arange(len(items)), block_of] / np.sqrt(np.diag(cov))
     corr = w.T @ cov @ w

@@ -73,17 +73,28 @@ class SectorPlan:
     coded: list  # weighting.coded_margins output; empty: base weights are final
     columns: tuple  # population margins raked (besides the enterprise margin)
 
-    def weights(self, freq: np.ndarray, settings):
+    def weights(self, freq: np.ndarray, settings, *, resampled_enterprises: bool = False):
         """Raked weights of each row of copy counts ``freq`` (replicates x rows).
 
-        Returns the weights and, per row, whether the trimming bounds hold and
-        whether raking converged.
+        With ``resampled_enterprises`` ``freq`` is constant within an
+        enterprise (its Rao-Wu multiplier ``m_e``) and the enterprise margin's
+        targets become ``t_e m_e``, rescaled to the same total, so a drawn
+        enterprise keeps its share times its multiplicity and an enterprise not
+        drawn has none. Returns the weights and, per row, whether the trimming
+        bounds hold and whether raking converged.
         """
         start = self.base * freq
         if not self.columns:
             ones = np.ones(len(freq), bool)
             return start, ones, ones
-        return rake_trim_rows(start, self.coded, freq=freq, bounds=settings.trim_bounds,
+        coded = self.coded
+        if resampled_enterprises and len(coded) > len(self.columns):
+            code, target = coded[-1]  # the enterprise margin comes last (weight_plans)
+            first = np.unique(code, return_index=True)[1]
+            scaled = target * freq[:, first]
+            scaled = scaled * (target.sum() / scaled.sum(axis=1, keepdims=True))
+            coded = [*coded[:-1], (code, scaled)]
+        return rake_trim_rows(start, coded, freq=freq, bounds=settings.trim_bounds,
                               tol=settings.rake_tol)
 
 

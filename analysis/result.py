@@ -22,8 +22,10 @@ class WaveResult:
 
     ``tables`` holds ``district``, ``categories``, ``sectors``, ``enterprises``
     (headline satisfaction index with estimate, se, df, CI, n, n_eff, flags,
-    verdicts, shrunk estimate and rank), ``indices`` (every construct for every
-    unit), ``item_weights``, ``items`` (0-100 item means, extra items too),
+    verdicts, shrunk estimate and rank; ``ranking_tied`` enterprises of a sector whose
+    between-enterprise variance estimate is 0 have no rank, and ``sectors`` carries
+    ``ranking_tau2``, ``ranking_published`` and ``ranking_tied``), ``indices`` (every
+    construct for every unit), ``item_weights``, ``items`` (0-100 item means, extra items too),
     ``paths``, ``diagnostics``, ``priorities``,
     ``weighting``, ``excluded`` and ``psu_totals`` (for between-wave change).
 

@@ -9,6 +9,8 @@ SCHEMES = ("path", "centroid", "factorial")
 DESIGNS = ("sample", "census")
 AGGREGATIONS = ("enterprise_weights", "pooled")
 SPLITS = ("mean", "median", "midpoint")
+# by_design: rao_wu under design="sample", respondents under design="census"
+BOOTSTRAP_SCHEMES = ("by_design", "rao_wu", "respondents")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Settings:
     caution_half_width: float = 5.0
     quadrant_split: str = "mean"
     bootstrap: int = 0  # 0 = linearisation only; else B >= 500 replicates
+    # analysis.bootstrap: Rao-Wu enterprises within sectors, or respondents within enterprises
+    bootstrap_scheme: str = "by_design"
     seed: int = 20240601
     include_quarantined: bool = False
     min_answered_share: float = 2.0 / 3.0
@@ -62,6 +66,7 @@ class Settings:
             ("aggregation", self.aggregation, AGGREGATIONS),
             ("quadrant_split", self.quadrant_split, SPLITS),
             ("weights_pooled_by", self.weights_pooled_by, ("sector", "category")),
+            ("bootstrap_scheme", self.bootstrap_scheme, BOOTSTRAP_SCHEMES),
         ]
         for name, value, allowed in checks:
             if value not in allowed:
@@ -74,10 +79,20 @@ class Settings:
         if self.influence_cap is not None and not (self.influence_cap > 0
                                                    and self.influence_floor > 0):
             raise ValueError("influence_cap and influence_floor must be > 0")
+        if self.bootstrap_scheme == "rao_wu" and self.design == "census":
+            raise ValueError("bootstrap_scheme='rao_wu' resamples enterprises, which "
+                             "design='census' holds fixed")
         if self.trim_bounds is not None:
             lo, hi = self.trim_bounds
             if not 0 < lo <= 1 <= hi:
                 raise ValueError("trim_bounds must satisfy 0 < lower <= 1 <= upper")
+
+    @property
+    def resolved_bootstrap_scheme(self) -> str:
+        """``rao_wu`` or ``respondents``: ``by_design`` follows ``design``."""
+        if self.bootstrap_scheme != "by_design":
+            return self.bootstrap_scheme
+        return "rao_wu" if self.design == "sample" else "respondents"
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dict of every setting."""
@@ -87,7 +102,12 @@ class Settings:
 
     @classmethod
     def from_dict(cls, data: dict) -> Settings:
-        """Rebuild settings from :meth:`to_dict` output; unknown keys are an error."""
+        """Rebuild settings from :meth:`to_dict` output; unknown keys are an error.
+
+        Absent keys take their defaults, so a stored record from before a
+        setting existed still loads (``bootstrap_scheme`` then reads
+        ``by_design``).
+        """
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:

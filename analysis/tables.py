@@ -36,7 +36,9 @@ def headline_tables(indices, enterprises, sectors, categories, settings):
     n_cat = len(out["category"])
     out["category"] = _with(out["category"], v.iloc[:n_cat], categories, "category")
     out["sector"] = _with(out["sector"], v.iloc[n_cat:], sectors, "sector")
-    out["enterprise"] = _ranked(out["enterprise"], enterprises)
+    out["enterprise"], ranking = _ranked(out["enterprise"], enterprises)
+    out["sector"] = out["sector"].join(ranking, on="unit")
+    out["sector"]["ranking_tied"] = out["sector"]["ranking_tied"].eq(True)
     return {"district": out["district"], "categories": out["category"],
             "sectors": out["sector"], "enterprises": out["enterprise"]}
 
@@ -48,21 +50,41 @@ def _with(table, verdicts, frame, key):
 
 
 def _ranked(ent, enterprises):
-    """Shrunk estimates and percentile ranks of enterprises within their sector."""
+    """Shrunk estimates and percentile ranks of enterprises within their sector.
+
+    Tie rule: when a sector's between-enterprise variance estimate ``tau^2``
+    (:func:`analysis.shrinkage.shrink`) is 0, every shrunk estimate equals the
+    sector mean and no enterprise can be ranked above another; with at least
+    two published enterprises the sector is ``ranking_tied`` and their
+    ``percentile_rank`` and ``league_position`` stay missing (not 50, not
+    1). Returns the enterprise table and, per sector, ``ranking_tau2``,
+    ``ranking_published`` and ``ranking_tied``.
+    """
     info = enterprises.set_index("enterprise_id")
     ent = ent.assign(sector=info["sector"].reindex(ent["unit"]).to_numpy(),
                      name=info["name"].reindex(ent["unit"]).to_numpy()
                      if "name" in info.columns else None)
     ent["shrunk"], ent["percentile_rank"], ent["league_position"] = np.nan, np.nan, np.nan
-    for _, idx in ent.groupby("sector").groups.items():
+    ent["ranking_tied"] = False
+    rows = {}
+    for sector, idx in ent.groupby("sector").groups.items():
         t = ent.loc[idx]
-        s, _, _ = shrink(t["estimate"], t["se"])
+        s, _, tau2 = shrink(t["estimate"], t["se"])
         ent.loc[idx, "shrunk"] = s
-        pr = percentile_rank(s, t["published"])
-        ent.loc[idx, "percentile_rank"] = pr
+        eligible = t["published"].to_numpy(bool) & np.isfinite(s)
+        tied = bool(tau2 == 0.0 and eligible.sum() >= 2)
+        rows[sector] = {"ranking_tau2": tau2, "ranking_published": int(eligible.sum()),
+                        "ranking_tied": tied}
+        if tied:
+            ent.loc[idx, "ranking_tied"] = True
+            continue
+        ent.loc[idx, "percentile_rank"] = percentile_rank(s, t["published"])
         ent.loc[idx, "league_position"] = pd.Series(-s, index=idx).where(
             t["published"]).rank(method="min")
-    return ent
+    ranking = pd.DataFrame.from_dict(rows, orient="index",
+                                     columns=["ranking_tau2", "ranking_published",
+                                              "ranking_tied"])
+    return ent, ranking
 
 
 def priorities(fits, models, r, scores, est, settings):

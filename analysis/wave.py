@@ -140,7 +140,7 @@ def compute_wave(
     attach_aggregation(tables, intake, enterprises, sectors, categories, shares)
     tables["psu_totals"] = est.psu_table
     if settings.bootstrap:
-        add_bootstrap(tables, *bootstrap_indices(fits, est, plans, settings))
+        add_bootstrap(tables, *bootstrap_indices(fits, est, plans, settings, indices))
     return WaveResult(tables=tables, settings=settings.to_dict(),
                       provenance=provenance(responses, enterprises, sectors, categories,
                                             models, margins, settings, wave))

@@ -116,20 +116,29 @@ def ipf(w: np.ndarray, coded: list, *, tol: float = 1e-10, max_iter: int = 1000)
 
 def ipf_rows(w: np.ndarray, coded: list, *, tol: float = 1e-10,
              max_iter: int = 1000) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`ipf` returning each row's last iterate and whether it converged."""
+    """:func:`ipf` returning each row's last iterate and whether it converged.
+
+    A margin's totals are one per level, or one row of them per row of ``w``
+    (a replicate whose enterprise targets follow its resampled enterprises);
+    a level with total 0 in a row must have no weight there and is left out.
+    """
     w = np.array(w, dtype=float)
-    sums = [_level_sums(code, len(target), len(w)) for code, target in coded]
+    sums = [_level_sums(code, len(target.T), len(w)) for code, target in coded]
+    totals = [np.broadcast_to(target, (len(w), target.shape[-1])) for _, target in coded]
     active = np.arange(len(w))
     for _ in range(max_iter):
         a = w[active]
-        for (code, target), level_sums in zip(coded, sums, strict=True):
+        for (code, _), total, level_sums in zip(coded, totals, sums, strict=True):
             have = level_sums(a)
-            if np.any(~(have > 0)):
+            t = _targets(a, code, total[active])
+            if np.any(~(have > 0) & (t > 0)):
                 raise ValueError("empty cell: a margin level has no weight in a replicate")
-            f = np.concatenate([np.ones((len(a), 1)), _targets(a, code, target) / have], axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratio = np.where(t > 0, t / have, 1.0)
+            f = np.concatenate([np.ones((len(a), 1)), ratio], axis=1)
             a *= f[:, code + 1]
         w[active] = a
-        active = active[_row_errors(a, coded, sums) > tol]
+        active = active[_row_errors(a, coded, sums, [t[active] for t in totals]) > tol]
         if not len(active):
             break
     converged = np.ones(len(w), bool)
@@ -149,19 +158,21 @@ def _level_sums(code: np.ndarray, k: int, rows: int):
 
 
 def _targets(w: np.ndarray, code: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Targets per row; with missing values, matched in proportion to the known weight."""
+    """Targets per row (rows x k); with missing values, in proportion to the known weight."""
     if not (code < 0).any():
-        return np.broadcast_to(target, (len(w), len(target)))
+        return target
     known = w[:, code >= 0].sum(axis=1, keepdims=True)
-    return target * (known / target.sum())
+    return target * (known / target.sum(axis=1, keepdims=True))
 
 
-def _row_errors(w: np.ndarray, coded, sums) -> np.ndarray:
-    """Largest relative margin error of each row."""
+def _row_errors(w: np.ndarray, coded, sums, totals) -> np.ndarray:
+    """Largest relative margin error of each row (levels with total 0 left out)."""
     err = np.zeros(len(w))
-    for (code, target), level_sums in zip(coded, sums, strict=True):
-        t = _targets(w, code, target)
-        err = np.maximum(err, np.max(np.abs(level_sums(w) - t) / t, axis=1))
+    for (code, _), level_sums, total in zip(coded, sums, totals, strict=True):
+        t = _targets(w, code, total)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rel = np.where(t > 0, np.abs(level_sums(w) - t) / t, 0.0)
+        err = np.maximum(err, np.max(rel, axis=1))
     return err
 
 
@@ -320,10 +331,15 @@ def rake_trim_rows(
         if not len(todo):
             break
         ok[todo] = False  # unless a later round finds the re-raked factors within bounds
-        w[todo], converged[todo] = ipf_rows(np.array([trimmed[r] for r in todo]), coded,
-                                            tol=tol, max_iter=max_iter)
+        w[todo], converged[todo] = ipf_rows(np.array([trimmed[r] for r in todo]),
+                                            _rows_of(coded, todo), tol=tol, max_iter=max_iter)
         todo = todo[converged[todo]]
     return w, ok, converged
+
+
+def _rows_of(coded: list, rows: np.ndarray) -> list:
+    """``coded`` for a subset of rows: per-row targets (2-d) are subset too."""
+    return [(code, target[rows] if target.ndim == 2 else target) for code, target in coded]
 
 
 def _trimmed(w, base, freq, bounds) -> np.ndarray | None:

@@ -106,7 +106,8 @@ def test_a_replicate_equals_computing_its_resampled_rows(monkeypatch, pooled_by)
     frames = list(demo_frames(seed=21, n_sectors=4, n_enterprises=12, per_enterprise=40))
     frames[0] = frames[0].assign(quarantined=False)
     margins = demo_margins(frames[2], seed=21)
-    settings = Settings(bootstrap=500, seed=5, weights_pooled_by=pooled_by)
+    settings = Settings(bootstrap=500, seed=5, weights_pooled_by=pooled_by,
+                        bootstrap_scheme="respondents")
     kept = {}
     real = boot._summarise
     monkeypatch.setattr(boot, "_summarise",

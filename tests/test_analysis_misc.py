@@ -164,6 +164,23 @@ def test_settings_round_trip_and_validation():
         Settings(bootstrap=100)
     with pytest.raises(ValueError, match="unknown settings"):
         Settings.from_dict({"colour": "red"})
+    with pytest.raises(ValueError, match="census"):
+        Settings(design="census", bootstrap_scheme="rao_wu")
+    with pytest.raises(ValueError, match="bootstrap_scheme"):
+        Settings(bootstrap_scheme="jackknife")
+
+
+@pytest.mark.parametrize("design, scheme, resolved", [
+    ("sample", "by_design", "rao_wu"), ("census", "by_design", "respondents"),
+    ("sample", "respondents", "respondents"), ("sample", "rao_wu", "rao_wu")])
+def test_bootstrap_scheme_follows_the_design(design, scheme, resolved):
+    assert Settings(design=design, bootstrap_scheme=scheme).resolved_bootstrap_scheme == resolved
+
+
+def test_stored_settings_without_the_bootstrap_scheme_still_load():
+    stored = Settings(bootstrap=500).to_dict()
+    del stored["bootstrap_scheme"]
+    assert Settings.from_dict(stored) == Settings(bootstrap=500)
 
 
 @pytest.mark.parametrize("lang, fragment", [("zh_CN", "路径"), ("en", "path weighting")])
@@ -175,7 +192,11 @@ def test_methodology_text_follows_settings(lang, fragment):
 
 @pytest.mark.parametrize("settings, present, absent", [
     (Settings(trim_bounds=None), [", not trimmed"], ["None", "bootstrap"]),
-    (Settings(bootstrap=500, seed=7), ["500 replicates, seed 7"], []),
+    (Settings(bootstrap=500, seed=7), ["500 replicates, seed 7", "Rao-Wu", "r n/(n-1)"],
+     ["percentile intervals (this"]),
+    (Settings(bootstrap=500, design="census"), ["within each enterprise and reports"],
+     ["Rao-Wu"]),
+    (Settings(), ["marked tied, with no ranks", "divisor N"], ["bootstrap"]),
     (Settings(frozen_weights={"S00": {"x": 1.0}}),
      ["frozen from an earlier wave, so that waves stay comparable: S00"], []),
     (Settings(weights_pooled_by="category"), ["pooled sample of each category"], []),

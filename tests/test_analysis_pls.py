@@ -170,6 +170,97 @@ def test_unscaled_fit_uses_weights_directly():
         np.testing.assert_allclose(got.index_weights[items], w / w.sum(), rtol=1e-12)
 
 
+def plspm_weights(data, blocks, paths, scaled, tol=1e-20, max_iter=2000):
+    """Second implementation of R plspm's ``get_treated_data`` + ``get_weights`` (Mode A).
+
+    Every variance divides by N (plspm's ``sdv = sqrt((N - 1) / N)`` factor):
+    items standardised with the N-divisor s.d. or only centred, outer scores
+    ``Y = scale(X W) * sdv``, Mode A ``w_j = Z_j' X_j / N``, the final weights
+    rescaled so that ``var_N(X W) = 1``. Returns the weights and the scores.
+    """
+    names, items = list(blocks), [i for b in blocks.values() for i in b]
+    x = data[items].to_numpy(float)
+    x = x - x.mean(axis=0)
+    if scaled:
+        x = x / x.std(axis=0, ddof=0)
+    nobs = len(x)
+    odm = np.array([[float(i in blocks[c]) for c in names] for i in items])
+    path = np.zeros((len(names), len(names)))
+    for s, t in paths:
+        path[names.index(s), names.index(t)] = 1.0
+
+    def unit(w):
+        return w / (x @ w).std(axis=0, ddof=0)
+
+    w = unit(odm.copy())
+    for _ in range(max_iter):
+        y = x @ w
+        y = (y - y.mean(axis=0)) / y.std(axis=0, ddof=0)
+        r = np.corrcoef(y.T)
+        e = np.zeros_like(r)  # path scheme: predecessors regressed, successors correlated
+        for j in range(len(names)):
+            pred = np.flatnonzero(path[:, j])
+            if pred.size:
+                e[pred, j] = np.linalg.lstsq(y[:, pred], y[:, j], rcond=None)[0]
+            succ = np.flatnonzero(path[j])
+            e[succ, j] = r[succ, j]
+        z = y @ e
+        new = odm * (x.T @ z) / nobs
+        done = np.sum((np.abs(w).sum(axis=1) - np.abs(new).sum(axis=1)) ** 2) < tol
+        w = new
+        if done:
+            break
+    w = unit(w)
+    return pd.Series(w.sum(axis=1), index=items), pd.DataFrame(x @ w, columns=names)
+
+
+@pytest.mark.parametrize("scaled", [True, False])
+def test_outer_weights_follow_plspm_variance_divisor(scaled):
+    """plspm divides by N; unscaled weights are sqrt(N/(N-1)) times the n-1 ones."""
+    data, blocks, paths = simulated(n=60)
+    got = pls.fit(data, blocks, paths, scaled=scaled, tol=1e-13, max_iter=2000)
+    want, scores = plspm_weights(data, blocks, paths, scaled)
+    np.testing.assert_allclose(got.outer_weights[want.index], want, rtol=1e-8)
+    if not scaled:
+        np.testing.assert_allclose(got.scores[list(blocks)], scores, atol=1e-8)
+        np.testing.assert_allclose(got.scores.var(ddof=0), 1.0, rtol=1e-12)
+    if scaled:  # the n-1 weights of seminr and the n weights of plspm coincide
+        w, _ = lohmoeller_on_scores(data, blocks, paths, "path", tol=1e-13)
+        for construct, items in blocks.items():
+            np.testing.assert_allclose(got.outer_weights[items], w[construct], rtol=1e-8)
+    else:  # factor between the unscaled fit's weights and unit n-1 variance ones
+        centred = data - data.mean()
+        for items in blocks.values():
+            raw = got.outer_weights[items] / (centred[items] @ got.outer_weights[items]).std()
+            np.testing.assert_allclose(got.outer_weights[items] / raw, np.sqrt(60 / 59),
+                                       rtol=1e-12)
+
+
+def test_unscaled_fit_keeps_loadings_paths_and_r2_as_correlations():
+    data, blocks, paths = simulated(n=80)
+    got = pls.fit(data, blocks, paths, scaled=False, tol=1e-13)
+    y = got.scores
+    for construct, items in blocks.items():
+        for item in items:
+            assert got.loadings[item] == pytest.approx(data[item].corr(y[construct]), abs=1e-10)
+    design = np.column_stack([np.ones(len(y)), y["A"], y["B"]])
+    beta, *_ = np.linalg.lstsq(design, y["C"], rcond=None)
+    assert got.path_coefficients[("A", "C")] == pytest.approx(beta[1] * y["A"].std()
+                                                              / y["C"].std(), abs=1e-10)
+    fitted = design @ beta
+    assert got.r2["C"] == pytest.approx(np.corrcoef(fitted, y["C"])[0, 1] ** 2, abs=1e-10)
+
+
+@pytest.mark.parametrize("scaled", [True, False])
+def test_replicate_weights_of_one_copy_each_equal_the_fit(scaled):
+    data, blocks, paths = simulated()
+    items = [i for b in blocks.values() for i in b]
+    got = pls.replicate_index_weights(data[items].to_numpy(float), np.ones(len(data)), blocks,
+                                      paths, scaled=scaled, tol=1e-12)
+    want = pls.fit(data, blocks, paths, scaled=scaled, tol=1e-12).index_weights[items]
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
 def test_negative_index_weight_falls_back_to_equal_and_is_flagged():
     rng = np.random.default_rng(3)
     f = rng.normal(size=500)
