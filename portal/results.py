@@ -32,6 +32,7 @@ def headline(result: WaveResult, enterprise_id: int, target: float | None) -> di
     out = {k: _finite(row.get(k)) for k in ("estimate", "ci_low", "ci_high", "n", "n_eff",
                                             "shrunk", "percentile_rank", "se", "df")}
     out["published"] = bool(row.get("published"))
+    out["ranking_tied"] = bool(row.get("ranking_tied", False))
     out["caution"] = bool(row.get("caution"))
     out["verdict"] = None
     if out["published"] and target is not None and out["se"]:
@@ -44,14 +45,21 @@ def headline(result: WaveResult, enterprise_id: int, target: float | None) -> di
 
 
 def benchmark(result: WaveResult, enterprise_id: int, sector: str) -> dict:
-    """Sector mean, its top quartile and the (anonymous) leader's score, among published."""
+    """Sector mean, its top quartile and the (anonymous) leader's score, among published.
+
+    When the sector's enterprises do not differ beyond sampling error (``ranking_tied``:
+    the estimated between-enterprise variance is 0) there is no leader: ``leader`` is None.
+    """
     sec = _row(result.tables["sectors"], unit=sector) or {}
     ent = result.tables["enterprises"]
     peers = ent[(ent["sector"].astype(str) == sector) & ent["published"].astype(bool)]
+    tied = bool(sec.get("ranking_tied", False))
     out = {"sector_mean": _finite(sec.get("estimate")), "peers": int(len(peers)),
-           "top_quartile": None, "leader": None, "is_leader": False}
+           "top_quartile": None, "leader": None, "is_leader": False, "tied": tied}
     if len(peers):
         out["top_quartile"] = float(np.percentile(peers["estimate"].to_numpy(float), 75))
+    # A tied sector (between-enterprise variance estimated as 0) has no leader to show.
+    if len(peers) and not tied:
         lead = peers.sort_values(["shrunk", "estimate"], ascending=False).iloc[0]
         out["leader"] = float(lead["estimate"])
         out["is_leader"] = str(lead["unit"]) == str(enterprise_id)

@@ -155,20 +155,31 @@ def sector_groups(result: WaveResult, changes: dict) -> list[dict]:
 
 
 def ranking(result: WaveResult) -> dict:
-    """Published enterprises by sector, ordered by their shrunk (fair) estimate."""
+    """Published enterprises by sector, ordered by their shrunk (fair) estimate; a sector
+    whose enterprises do not differ beyond sampling error is listed unranked (``tied``)."""
     ent = result.tables["enterprises"]
     names = result.tables["sectors"].set_index("unit")["name_zh"]
+    sectors = result.tables["sectors"].set_index("unit")
     groups = []
-    for code in result.tables["sectors"]["unit"]:
+    for code in sectors.index:
         t = ent[(ent["sector"] == code) & ent["published"]].sort_values("league_position")
         if not len(t):
+            continue
+        if bool(sectors.loc[code].get("ranking_tied", False)):
+            # No ranking where enterprises do not differ beyond sampling error.
+            groups.append({"sector": names.get(code, code), "rows": [], "tied": True,
+                           "unranked": [{"name": str(r["name"]), "estimate": num(r["estimate"]),
+                                         "ci": interval(r["ci_low"], r["ci_high"]),
+                                         "n": count(r["n"])}
+                                        for r in t.sort_values("name").to_dict("records")]})
             continue
         rows = [{"position": int(r["league_position"]), "name": str(r["name"]),
                  "shrunk": num(r["shrunk"]), "estimate": num(r["estimate"]),
                  "ci": interval(r["ci_low"], r["ci_high"]), "n": count(r["n"])}
                 for r in t.to_dict("records") if is_number(r["league_position"])]
-        groups.append({"sector": names.get(code, code), "rows": rows})
+        groups.append({"sector": names.get(code, code), "rows": rows, "tied": False})
     return {"groups": groups, "ranked": sum(len(g["rows"]) for g in groups),
+            "tied": sum(len(g.get("unranked", [])) for g in groups),
             "not_ranked": int((~ent["published"]).sum()), "total": len(ent)}
 
 

@@ -180,9 +180,10 @@ def test_sector_changes_are_those_of_analysis_change(waves, context):
 def test_ranking_lists_only_published_enterprises_by_shrunk_estimate(waves, context):
     ent = waves[1].tables["enterprises"]
     ranked = [r for g in context["ranking"]["groups"] for r in g["rows"]]
-    assert len(ranked) == int(ent["published"].sum()) > 0
+    tied = [r for g in context["ranking"]["groups"] for r in g.get("unranked", [])]
+    assert len(ranked) + len(tied) == int(ent["published"].sum()) > 0
     names = set(ent.loc[ent["published"], "name"])
-    assert {r["name"] for r in ranked} == names
+    assert {r["name"] for r in ranked + tied} == names
     for g in context["ranking"]["groups"]:
         shrunk = [float(r["shrunk"]) for r in g["rows"]]
         assert shrunk == sorted(shrunk, reverse=True)
@@ -207,3 +208,18 @@ def test_a_missing_glyph_is_an_error():
     with pytest.raises(UserWarning, match="Glyph"), warnings.catch_warnings():
         warnings.filterwarnings("error", GLYPH)
         sector_chart(group)
+
+
+def test_a_tied_sector_is_listed_without_ranks_or_a_leader(waves):
+    previous, current = waves
+    sectors = current.tables["sectors"].copy()
+    ent = current.tables["enterprises"]
+    code = ent.loc[ent["published"], "sector"].iloc[0]
+    sectors["ranking_tied"] = sectors["unit"] == code
+    ctx = bulletin_context(_with_table(current, "sectors", sectors), previous, **ARGS)
+    name = sectors.loc[sectors["unit"] == code, "name_zh"].iloc[0]
+    group = next(g for g in ctx["ranking"]["groups"] if g["sector"] == name)
+    members = ent[(ent["sector"] == code) & ent["published"]]
+    assert group["tied"] and group["rows"] == []
+    assert [r["name"] for r in group["unranked"]] == sorted(members["name"])
+    assert ctx["ranking"]["tied"] == len(members)
