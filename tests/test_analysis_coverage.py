@@ -31,9 +31,9 @@ import pytest
 
 import instruments
 from analysis import Settings, compute_wave
+from analysis.simulate import POPULATION, TAU, enterprise_effects, simulate_responses
 from survey.demo import spec
 from survey.demo.district import instrument_items
-from survey.demo.simulate import POPULATION, TAU, enterprise_effects, simulate_responses
 from survey.ops.frames import model_of
 
 WAVE = "2026Q3"

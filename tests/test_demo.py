@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 import instruments
+from analysis.simulate import enterprise_effects, latent_loadings, simulate_responses
 from survey.demo import spec
 from survey.demo.district import instrument_items
-from survey.demo.simulate import enterprise_effects, latent_loadings, simulate_responses
 from survey.model import Answer, Category, CollectionLink, Enterprise, Response, Sector, Wave
 from survey.ops.uscc import is_valid
 

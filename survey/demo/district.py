@@ -13,9 +13,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 import instruments
+from analysis.simulate import TAU, Items, enterprise_effects, simulate_responses
 from survey.db import session_scope
 from survey.demo import spec
-from survey.demo.simulate import TAU, Items, enterprise_effects, simulate_responses
 from survey.keys import link_key
 from survey.model import Answer, Category, CollectionLink, Enterprise, Response, Sector, Wave
 from survey.ops import quarantine
