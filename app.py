@@ -59,7 +59,7 @@ DEFAULTS = {
     "DISTRICT_NAME": "金普新区",
     "BULLETIN_TITLE": "服务业顾客满意度指数公报",
     # Enterprise portal: invitation links expire; comments appear only from k responses
-    # per enterprise and wave; complaint deadlines (working days skip Sat/Sun).
+    # per enterprise and wave; complaint deadlines (working days: China's holiday calendar).
     "INVITATION_TTL_HOURS": 72,
     "COMMENT_MIN_RESPONSES": 5,
     "COMPLAINT_REPLY_WORKING_DAYS": 1,

@@ -1,4 +1,4 @@
-"""Complaint deadlines with a fixed clock: working days skip weekends; overdue is shown."""
+"""Complaint deadlines with a fixed clock: working days follow China's statutory calendar."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from survey.ops.deadlines import add_working_days, complaint_state
+from survey.ops.deadlines import HolidayDataMissing, add_working_days, complaint_state
 from tests.portal_support import (  # noqa: F401  (fixtures)
     csrf,
     make_enterprise_user,
@@ -32,6 +32,27 @@ def local(*args) -> dt.datetime:
 ])
 def test_one_working_day_skips_the_weekend(start, due):
     assert add_working_days(start, 1, SH) == due
+
+
+# The State Council's 2026 notice (国办发明电〔2025〕): Spring Festival off 15–23 February,
+# worked Saturdays 14 and 28 February; National Day off 1–7 October, worked 20 September
+# (Sunday) and 10 October (Saturday).
+@pytest.mark.parametrize(("start", "days", "due"), [
+    (local(2026, 2, 13, 10, 0), 1, local(2026, 2, 14, 10, 0)),   # Fri -> the worked Saturday
+    (local(2026, 2, 14, 10, 0), 1, local(2026, 2, 24, 10, 0)),   # across the whole holiday
+    (local(2026, 2, 16, 9, 0), 1, local(2026, 2, 25, 0, 0)),     # filed on a holiday
+    (local(2026, 2, 27, 10, 0), 1, local(2026, 2, 28, 10, 0)),   # Fri -> the worked Saturday
+    (local(2026, 9, 19, 10, 0), 1, local(2026, 9, 21, 0, 0)),    # Sat: starts on worked Sun 20
+    (local(2026, 9, 30, 10, 0), 1, local(2026, 10, 8, 10, 0)),   # National Day
+    (local(2026, 10, 8, 10, 0), 2, local(2026, 10, 10, 10, 0)),  # Thu -> Fri -> worked Sat
+])
+def test_working_days_follow_holidays_and_adjusted_weekends(start, days, due):
+    assert add_working_days(start, days, SH) == due
+
+
+def test_a_date_beyond_the_calendar_data_is_a_clear_error():
+    with pytest.raises(HolidayDataMissing, match="2099.*upgrade the chinese-calendar"):
+        add_working_days(local(2099, 6, 1, 10, 0), 1, SH)
 
 
 def test_several_working_days_cross_a_weekend():
@@ -121,3 +142,11 @@ def test_complaints_the_enterprise_cannot_see_yet_owe_no_reply(  # noqa: F811
     overdue = page.split("<h2>", 3)[1]
     assert theirs.link.enterprise.name not in overdue and ours.link.enterprise.name not in overdue
     assert "2 complaint(s) held back" in page
+
+
+def test_missing_calendar_data_gets_a_friendly_page_not_a_500(app):
+    from survey.web.errors import holiday_data_missing
+
+    with app.test_request_context("/portal/complaints"):
+        body, status = holiday_data_missing(HolidayDataMissing("no data for 2099"))
+    assert status == 503 and "节假日日历" in body

@@ -1,25 +1,56 @@
 """Complaint deadlines: first reply within N working days, resolution within M days (pure).
 
-Working days are Monday to Friday in the district's time zone (public holidays are not
-modelled). A complaint arriving on a weekend starts its reply clock on Monday at 00:00.
+Working days follow China's statutory calendar in the district's time zone: weekends and
+public holidays are off, and the adjusted working weekends (调休) are working days. The
+calendar is the ``chinese-calendar`` package, which ships the State Council's notices year
+by year; a date beyond its data raises :class:`HolidayDataMissing` rather than guessing.
+A complaint arriving on a day off starts its reply clock on the next working day at 00:00.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from importlib.metadata import version
+
+import chinese_calendar
+
+
+class HolidayDataMissing(ValueError):
+    """The holiday calendar has no data for a year (the package needs an update)."""
+
+
+def is_working_day(day: dt.date) -> bool:
+    """Whether ``day`` is a working day in China (holidays off, adjusted weekends on)."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError as error:
+        raise HolidayDataMissing(
+            f"China's holiday calendar (chinese-calendar {version('chinese-calendar')}) has no "
+            f"data for {day.year}; upgrade the chinese-calendar package") from error
 
 
 def add_working_days(start: dt.datetime, days: int, zone: dt.tzinfo) -> dt.datetime:
-    """`start` moved forward by `days` working days (Sat/Sun skipped), same local time."""
+    """`start` moved forward by `days` working days (days off skipped), same local time.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> cst = dt.timezone(dt.timedelta(hours=8))
+    >>> # Friday 30 Sep 2022 before National Day: Oct 1-7 are off, Oct 8 (Sat) is worked.
+    >>> due = add_working_days(dt.datetime(2022, 9, 30, 10, tzinfo=cst), 1, cst)
+    >>> due.astimezone(cst).isoformat()
+    '2022-10-08T10:00:00+08:00'
+    """
     local = start.astimezone(zone)
-    if local.weekday() >= 5:  # weekend: the clock starts on Monday
-        local = (local + dt.timedelta(days=7 - local.weekday())).replace(
-            hour=0, minute=0, second=0, microsecond=0)
+    if not is_working_day(local.date()):  # a day off: the clock starts the next working day
+        local = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        while not is_working_day(local.date()):
+            local += dt.timedelta(days=1)
     moved = 0
     while moved < days:
         local += dt.timedelta(days=1)
-        if local.weekday() < 5:
+        if is_working_day(local.date()):
             moved += 1
     return local.astimezone(dt.UTC)
 
