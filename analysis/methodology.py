@@ -20,7 +20,10 @@ _TEXT = {
                  "作答题项少于{share}时记为缺失。",
         "frozen": "以下权重池沿用此前测评期冻结的题项权重，以保证各期可比：{pools}。",
         "pool": "题项权重按{pool}合并本期样本估计。",
-        "quarantine": "质量核查标记的问卷{action}。",
+        "quarantine": "质量核查标记的问卷{action}；仅“所有题目同一分值”一项不足以隔离"
+                      "（真心满意的受访者也会全部打10分），须另有第二项标记（如答题过快）"
+                      "才隔离。投诉答复期限按国家法定节假日与调休安排计算工作日"
+                      "（数据来源：chinese-calendar 程序包所收国务院办公厅通知）。",
         "bootstrap": "另以自助法（{B}次重复抽样，随机种子{seed}）估计标准误，每次重抽样均重新估计"
                      "题项权重与样本权重，结果与线性化结果并列。",
         "boot_respondents": "重抽样在各企业内对受访者有放回抽取，报告自助法标准误及{ci:.0%}百分位"
@@ -76,7 +79,12 @@ _TEXT = {
         "frozen": "These weight pools use item weights frozen from an earlier wave, so that "
                   "waves stay comparable: {pools}.",
         "pool": "Item weights are estimated on the wave's pooled sample of each {pool}.",
-        "quarantine": "Responses flagged by the quality checks are {action}.",
+        "quarantine": "Responses flagged by the quality checks are {action}; straight-lining "
+                      "alone does not quarantine a response (honest enthusiasts answer 10 "
+                      "throughout) unless a second flag, such as speeding, accompanies it. "
+                      "Complaint reply deadlines count working days under China's statutory "
+                      "holidays and adjusted working weekends (source: the State Council "
+                      "notices as shipped by the chinese-calendar package).",
         "bootstrap": "A bootstrap ({B} replicates, seed {seed}) re-estimates the item weights "
                      "and the respondent weights in every replicate; its SEs and intervals are "
                      "reported beside the linearised ones.",

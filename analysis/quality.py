@@ -47,6 +47,17 @@ REASONS = {
     COPIED_LINK: ("疑似链接被复制传播", "Link copied elsewhere"),
     "unspecified": ("其他", "Other"),
 }
+#: Codes that are not enough on their own: an honest enthusiast answers 10 everywhere (about
+#: 1 % of honest respondents), so quarantining straight-lining alone would systematically
+#: lower the best-liked enterprises' indices. They quarantine only beside another reason.
+WEAK = (STRAIGHT_LINE,)
+
+
+def quarantines(flags) -> bool:
+    """Whether reason codes ``flags`` quarantine a response: any strong code, or a weak
+    code together with a second reason (e.g. straight-lining and speeding)."""
+    codes = set(flags or ())
+    return bool(codes - set(WEAK)) or len(codes) >= 2
 
 
 def reason_names(language: str) -> dict[str, str]:

@@ -127,3 +127,48 @@ def test_rules_from_settings_refuse_unknown_names():
     assert QualityRules.from_dict({"burst_count": 8}).burst_count == 8
     with pytest.raises(ValueError, match="unknown"):
         QualityRules.from_dict({"burst": 8})
+
+
+def _honest_enthusiasts_bias(rule) -> tuple[float, float]:
+    """Mean and top-quartile change of enterprise indices when responses are dropped by
+    `rule(flags)`, on honest respondents of the known-truth model (analysis.simulate) with
+    an independent 3 % of speeders as the only other signal."""
+    from analysis.simulate import Items, simulate_responses
+
+    items = Items(image=("i1", "i2"), expectation=("e1", "e2"),
+                  quality=tuple(f"q{k}" for k in range(1, 7)), value=("v1", "v2"),
+                  satisfaction=("s1", "s2", "s3"), loyalty=("l1", "l2"))
+    rating = [c for group in (items.image, items.expectation, items.quality, items.value,
+                              items.satisfaction, items.loyalty) for c in group]
+    rng = np.random.default_rng(7)
+    means = np.linspace(70, 95, 40)
+    ent = np.repeat(np.arange(40), 400)
+    frame = simulate_responses(items, means[ent], rng)
+    flags = [(["straight_line"] if straight_lined(row, RULES) else [])
+             + (["speeder"] if rng.random() < 0.03 else [])
+             for row in frame[rating].to_numpy().tolist()]
+    score = (frame[list(items.satisfaction)].mean(axis=1) - 1) / 9 * 100
+    keep = np.array([not rule(f) for f in flags])
+    whole = score.groupby(ent).mean()
+    kept = score[keep].groupby(ent[keep]).mean()
+    change = kept - whole
+    return float(change.mean()), float(change[means >= np.quantile(means, 0.75)].mean())
+
+
+def test_straight_lining_alone_no_longer_penalises_the_best_liked_enterprises():
+    from analysis.quality import quarantines
+
+    old_mean, old_top = _honest_enthusiasts_bias(bool)
+    new_mean, new_top = _honest_enthusiasts_bias(quarantines)
+    assert old_top < -0.05  # the old rule: honest all-10s dropped, the best-liked lose most
+    assert abs(new_mean) < 0.02 and abs(new_top) < 0.02
+
+
+@pytest.mark.parametrize(("flags", "quarantined"), [
+    ([], False), (["straight_line"], False), (["speeder"], True),
+    (["straight_line", "speeder"], True), (["straight_line", "surge"], True),
+])
+def test_straight_lining_quarantines_only_beside_a_second_signal(flags, quarantined):
+    from analysis.quality import quarantines
+
+    assert quarantines(flags) is quarantined

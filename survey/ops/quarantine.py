@@ -1,7 +1,7 @@
 """The one writer of quarantine state: every change of ``Response.quarantined`` is made here.
 
 A response is quarantined (kept, left out of the indices by default) while it carries a
-reason code, unless an analyst released it and no reason has appeared since; an analyst's
+reason code (a weak one, straight-lining, only beside a second reason), unless an analyst released it and no reason has appeared since; an analyst's
 confirmation keeps it quarantined whatever its flags. Reason codes and their names are the
 one table ``analysis.quality.REASONS``.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from analysis.quality import APPEAL_UPHELD, REASONS
+from analysis.quality import APPEAL_UPHELD, REASONS, quarantines
 from survey.model import QuarantineReview, Response, User
 from survey.ops import audit
 
@@ -18,14 +18,15 @@ DECISIONS = ("release", "confirm")
 
 
 def initial_state(flags) -> bool:
-    """Whether a new response with these reason codes starts quarantined."""
-    return bool(flags)
+    """Whether a new response with these reason codes starts quarantined
+    (``analysis.quality.quarantines``: a weak code such as straight-lining needs a second)."""
+    return quarantines(flags)
 
 
 def state_after(flags: list[str], review: QuarantineReview | None) -> bool:
     """Whether a response with ``flags`` is quarantined, given the latest analyst review."""
     if review is None:
-        return bool(flags)
+        return quarantines(flags)
     if review.decision == "confirm":
         return True
     return not set(flags) <= set(review.flags or [])
@@ -46,7 +47,7 @@ def add_flag(response: Response, code: str) -> bool:
     if code in (response.flags or []):
         return False
     response.flags = [*(response.flags or []), code]
-    response.quarantined = True
+    response.quarantined = response.quarantined or quarantines(response.flags)
     return True
 
 
