@@ -1,8 +1,9 @@
 """The one writer of quarantine state: every change of ``Response.quarantined`` is made here.
 
 A response is quarantined (kept, left out of the indices by default) while it carries a
-reason code (a weak one, straight-lining, only beside a second reason), unless an analyst released it and no reason has appeared since; an analyst's
-confirmation keeps it quarantined whatever its flags. Reason codes and their names are the
+reason code (a weak one, straight-lining, only beside a second reason), unless an analyst
+released it and no reason has appeared since; an analyst's confirmation keeps it
+quarantined whatever its flags. Reason codes and their names are the
 one table ``analysis.quality.REASONS``.
 """
 
