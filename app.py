@@ -66,6 +66,9 @@ DEFAULTS = {
     "COMPLAINT_RESOLVE_DAYS": 15,
     # Empty = the real clock; an ISO timestamp fixes "now" for the portal (tests, demos).
     "CLOCK_NOW": "",
+    # Background jobs start in their own process as soon as they are queued (tests may run
+    # them in-process instead).
+    "JOBS_AUTOSTART": True,
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from console.blueprint import bp
 from survey.clock import now
 from survey.db import get_session
 from survey.model import Answer, Appeal
-from survey.ops import audit, quarantine
+from survey.ops import audit, jobs, quarantine
 from survey.ops.appeals import index_effect
 from survey.web.access import BUREAU, allow
 from survey.web.rows import get_or_404
@@ -53,7 +53,11 @@ def decide_appeal(appeal_id: int):
         flash(_("Choose uphold or reject and give a reason (5 to 1,000 characters)."), "error")
     else:
         _decide(session, row, decision, reason)
+        job = jobs.enqueue(session, "appeal_effect", row.response.wave_id, current_user.id,
+                           {"appeal_id": row.id})
         session.commit()
+        if current_app.config["JOBS_AUTOSTART"]:
+            jobs.start(current_app._get_current_object(), job.id)
         flash(_("Decision recorded."), "info")
     return redirect(url_for("console.appeal", appeal_id=row.id), code=303)
 

@@ -108,3 +108,43 @@ def test_quarantined_responses_cannot_be_appealed_again(client, two_tenants, mak
     gone = make_response(ours.link, comment="已隔离", quarantined=True)
     portal_login(client, ours.user.email)
     assert client.get(f"/portal/responses/{gone.id}/appeal").status_code == 404
+
+
+def test_an_upheld_appeal_gets_its_exact_effect_from_a_background_job(
+        client, two_tenants, make_user, db_session):  # noqa: F811
+    from survey.model import Job, Wave
+    from survey.ops import jobs
+    from survey.ops.compute import compute
+
+    client.application.config["JOBS_AUTOSTART"] = False
+    ours = two_tenants[0]
+    wave = db_session.get(Wave, ours.link.wave_id)
+    wave.analysis_settings = {"weight_method": "equal", "raking": False}
+    db_session.commit()
+    target = ours.responses[0].id  # the lowest rating: removing it raises the index
+    analyst_email = make_user("analyst").email
+    portal_login(client, ours.user.email)
+    assert _appeal(client, target).status_code == 303
+    _switch_to(client, analyst_email)
+    fresh(db_session)
+    appeal = db_session.scalar(select(Appeal))
+    path = f"/console/appeals/{appeal.id}"
+    client.post(f"{path}/decide", data={"csrf_token": csrf(client, path),
+                                        "decision": "upheld", "reason": "同一设备短时间内多次提交"})
+    fresh(db_session)
+    job = db_session.scalar(select(Job).where(Job.kind == "appeal_effect"))
+    assert job is not None and job.status == "queued" and job.params == {"appeal_id": appeal.id}
+    assert "being computed in the background" in client.get(f"{path}?lang=en").get_data(
+        as_text=True)
+    jobs.run(db_session, job)
+    assert job.status == "done", job.message
+    exact = db_session.get(Appeal, appeal.id).effect["exact"]
+    ent = exact["enterprises"]
+    assert ent["without"] > ent["with"] and ent["change"] > 0
+    # The response is quarantined now: computing the wave from the database agrees with
+    # the job's in-memory "without".
+    wave = db_session.get(Wave, db_session.get(Response, target).wave_id)
+    table = compute(db_session, wave).tables["enterprises"]
+    stored = table[table["unit"].astype(str) == str(ours.link.enterprise_id)]["estimate"].iloc[0]
+    assert abs(stored - ent["without"]) < 1e-4  # stored rounded to 4 decimals
+    assert "Exact effect" in client.get(f"{path}?lang=en").get_data(as_text=True)

@@ -81,7 +81,7 @@ class Bulletin(Base):
 
 
 
-JOB_KINDS = ("compute", "publish")
+JOB_KINDS = ("compute", "publish", "appeal_effect")
 
 
 
@@ -108,7 +108,7 @@ class Job(Base):
     wave: Mapped[Wave] = relationship()
 
     __table_args__ = (
-        CheckConstraint("kind IN ('compute', 'publish')", name="kind_known"),
+        CheckConstraint("kind IN ('compute', 'publish', 'appeal_effect')", name="kind_known"),
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status_known"),
     )
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import instruments
-from analysis import respondent_scores, survey_mean
+from analysis import Settings, compute_wave, respondent_scores, survey_mean
 from survey.model import Answer, Enterprise, Response, Wave
-from survey.ops.compute import latest_result, parsed
+from survey.ops.compute import latest_result, parsed, wave_inputs
 from survey.ops.frames import model_of
 
 
@@ -29,6 +29,47 @@ def _weights(session: Session, wave: Wave, sector: str, blocks: dict) -> tuple[d
             if all(i in found for items in blocks.values() for i in items):
                 return found, "stored"
     return {i: 1.0 for items in blocks.values() for i in items}, "equal"
+
+
+def exact_effect(session: Session, response: Response) -> dict:
+    """The response's effect on every index it enters, by the full weighted recompute.
+
+    The wave is computed twice through ``analysis.compute_wave`` with its stored settings —
+    once with the response counted and once with it quarantined, everything else as stored
+    (item weights refitted, respondent weights re-raked) — and the enterprise's, its
+    sector's, category's and the district's satisfaction index are read from both.
+    Returns ``{level: {"unit", "with", "without", "change"}}``.
+    """
+    wave = session.get(Wave, response.wave_id)
+    enterprise = session.get(Enterprise, response.enterprise_id)
+    settings = Settings.from_dict(wave.analysis_settings or {})
+    inputs = wave_inputs(session, wave)
+    frame = inputs.pop("responses")
+    margins = inputs.pop("margins")
+    results = {}
+    for name, quarantined in (("with", False), ("without", True)):
+        part = frame.copy()
+        part.loc[part["response_id"] == response.id, "quarantined"] = quarantined
+        results[name] = compute_wave(part, inputs["enterprises"], inputs["sectors"],
+                                     inputs["categories"], inputs["models"], settings,
+                                     margins=margins)
+    units = {"enterprises": enterprise.id, "sectors": enterprise.sector.code,
+             "categories": enterprise.sector.category.code, "district": None}
+    out = {}
+    for level, unit in units.items():
+        pair = [_estimate(results[n].tables[level], unit) for n in ("with", "without")]
+        change = None if None in pair else round(pair[1] - pair[0], 4)
+        out[level] = {"unit": None if unit is None else str(unit), "with": pair[0],
+                      "without": pair[1], "change": change}
+    return out
+
+
+def _estimate(table: pd.DataFrame, unit) -> float | None:
+    rows = table if unit is None else table[table["unit"].astype(str) == str(unit)]
+    if rows.empty:
+        return None
+    value = float(rows["estimate"].iloc[0])
+    return round(value, 4) if value == value else None
 
 
 def index_effect(session: Session, response: Response) -> dict:

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from survey import clock
 from survey.clock import utcnow
 from survey.db import session_scope
-from survey.model import Job
-from survey.ops import publish
+from survey.model import Appeal, Job
+from survey.ops import appeals, publish
 from survey.ops.compute import compute_and_store
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
@@ -78,6 +78,8 @@ def run(session: Session, job: Job) -> None:
         if job.kind == "compute":
             compute_and_store(session, job.wave,
                               lambda percent, message: _progress(session, job, percent, message))
+        elif job.kind == "appeal_effect":
+            _appeal_effect(session, job)
         else:
             _progress(session, job, 20, "computing and rendering the bulletin")
             bulletin = publish.publish(session, job.wave, job.created_by,
@@ -85,12 +87,26 @@ def run(session: Session, job: Job) -> None:
             session.flush()
             job.message = f"revision {bulletin.revision}"
         job.status, job.progress = "done", 100
-        job.message = job.message if job.kind == "publish" else "result stored"
+        job.message = {"publish": job.message, "appeal_effect": "effect stored"}.get(
+            job.kind, "result stored")
     except Exception as error:  # noqa: BLE001  (any failure must reach the job page)
         session.rollback()
         job.status, job.message = "failed", f"{type(error).__name__}: {error}"
     job.finished_at = utcnow()
     session.commit()
+
+
+def _appeal_effect(session: Session, job: Job) -> None:
+    """Record an appeal's exact effect (two full computations of its wave)."""
+    appeal = session.get(Appeal, int(job.params["appeal_id"]))
+    if appeal is None:
+        raise ValueError(f"no appeal {job.params['appeal_id']}")
+    _progress(session, job, 20, "computing the wave with and without the response")
+    try:
+        found = {"exact": appeals.exact_effect(session, appeal.response)}
+    except ValueError as error:  # the wave cannot be computed (e.g. too few responses)
+        found = {"exact_error": str(error)}
+    appeal.effect = {**(appeal.effect or {}), **found}
 
 
 @click.group("jobs")
