@@ -23,6 +23,7 @@ DEFAULTS = {
     # Signs the collection-link tokens printed on QR codes; empty means derived from
     # SECRET_KEY. Set it on its own in production so rotating SECRET_KEY keeps posters valid.
     "LINK_KEY": "",
+    "RECEIPT_KEY": "",
     # Overrides of the data-quality thresholds (analysis.quality.QualityRules), e.g.
     # {"burst_count": 8, "reading_cps": 15}.
     "QUALITY": {},

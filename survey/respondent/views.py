@@ -26,11 +26,11 @@ from survey.db import get_engine, get_writer
 from survey.keys import link_key
 from survey.ops import quality
 from survey.ops.link_lookup import Target, fetch_target
+from survey.ops.submission import REPEAT, Submission, store
 from survey.ops.tokens import verify_token
 from survey.respondent import identity
-from survey.respondent.form import issue_key, read_form, read_key, unknown_fields
-from survey.respondent.submission import REPEAT, Submission, store
 from survey.web import hashing, ratelimits
+from survey.web.answers import issue_key, read_form, read_key, unknown_fields
 from survey.web.i18n import current_locale
 from survey.web.questionnaire import questions_html
 
