@@ -92,7 +92,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     import instruments.cli
     import portal
     from survey import db
+    from survey.cli import field as field_cli
     from survey.cli import quality
+    from survey.cli import receipts as receipts_cli
     from survey.demo import district as demo_cli
     from survey.ops import backup, links, retention
     from survey.respondent import views
@@ -112,6 +114,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(views.bp)
     links.init_app(app)
     quality.init_app(app)
+    receipts_cli.init_app(app)
+    field_cli.init_app(app)
     demo_cli.init_app(app)
     instruments.cli.init_app(app)
     console.init_app(app)
