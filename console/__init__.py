@@ -12,6 +12,7 @@ from console import (  # noqa: F401  (each module registers its routes)
     enterprise_import,
     enterprises,
     exports,
+    field,
     instruments_admin,
     invitations,
     quarantine,
