@@ -29,7 +29,7 @@ def submit(client, link, code, **extra):
 
 
 def responses(db_session):
-    db_session.expire_all()
+    db_session.rollback()  # see rows committed by the app since the last look
     return db_session.scalars(select(Response).order_by(Response.id)).all()
 
 
