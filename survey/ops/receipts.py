@@ -106,9 +106,9 @@ def rates_frame(session: Session, wave: Wave) -> tuple[pd.DataFrame, pd.DataFram
     """(batches, used) of a wave as :func:`analysis.integration.receipt_rates` reads them."""
     batches = pd.DataFrame(session.execute(
         select(ReceiptBatch.id.label("batch_id"), ReceiptBatch.number, ReceiptBatch.enterprise_id,
-               ReceiptBatch.wave_id, ReceiptBatch.issued, ReceiptBatch.created_at)
+               ReceiptBatch.wave_id, ReceiptBatch.issued)
         .where(ReceiptBatch.wave_id == wave.id).order_by(ReceiptBatch.number)).all(),
-        columns=["batch_id", "number", "enterprise_id", "wave_id", "issued", "created_at"])
+        columns=["batch_id", "number", "enterprise_id", "wave_id", "issued"])
     used = pd.DataFrame(session.execute(
         select(ReceiptUse.batch_id, ReceiptUse.response_id)
         .join(ReceiptBatch, ReceiptUse.batch_id == ReceiptBatch.id)
