@@ -16,6 +16,7 @@ from console import (  # noqa: F401  (each module registers its routes)
     instruments_admin,
     invitations,
     quarantine,
+    receipts,
     results,
     views,
     waves,
