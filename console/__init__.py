@@ -13,6 +13,7 @@ from console import (  # noqa: F401  (each module registers its routes)
     enterprises,
     exports,
     field,
+    gap_review,
     instruments_admin,
     invitations,
     quarantine,

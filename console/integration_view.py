@@ -38,10 +38,11 @@ def _rows(result: WaveResult, level: str) -> list[dict]:
     return rows
 
 
-def integration_context(result: WaveResult | None) -> dict:
-    """Sector and enterprise rows (enterprises with field or verified data) and the flags."""
+def integration_context(result: WaveResult | None, reviewed: list | None = None) -> dict:
+    """Sector and enterprise rows (enterprises with field or verified data), the flagged
+    sectors and which of them were confirmed for the bulletin."""
     if result is None:
-        return {"sectors": [], "enterprises": [], "flags": []}
+        return {"sectors": [], "enterprises": [], "flagged": [], "reviewed": []}
     sectors, enterprises = _rows(result, "sector"), _rows(result, "enterprise")
     return {"sectors": sectors, "enterprises": enterprises,
-            "flags": [r for r in sectors + enterprises if r["flag"]]}
+            "flagged": [r for r in sectors if r["flag"]], "reviewed": list(reviewed or [])}

@@ -59,7 +59,7 @@ def results(wave_id: int):
     return render_template("console/results.html", wave=wave, row=row, tables=tables,
                            priorities=priorities, diagnostics=diagnostics, charts=charts,
                            compared=compared_rows(row.with_quarantined if row else None),
-                           integration=integration_context(result))
+                           integration=integration_context(result, row.gap_review if row else None))
 
 
 def compared_rows(rows: list[dict] | None) -> list[dict]:

@@ -71,7 +71,7 @@ def data_quality(result: WaveResult, intake: dict | None = None) -> dict:
         "insufficient": count(int(ent["insufficient"].sum())),
         "cautions": [r["name"] for r in rows if r["caution"]],
         "model": _model_checks(t.get("diagnostics"), t.get("item_weights")),
-        "integration": integration_section(result),
+        "integration": integration_section(result, (intake or {}).get("reviewed_gaps")),
     }
 
 

@@ -142,3 +142,56 @@ def test_portal_shows_the_enterprise_its_verified_share(demo_app, demo, computed
     html = client.get(f"/portal/?wave={wave_id}").get_data(as_text=True)
     section = html[html.index('id="verified"'):]
     assert f"有 {verified} 份附有效收据码" in section and "已使用" in section
+
+
+def test_gap_flags_reach_the_bulletin_only_after_review():
+    import pandas as pd
+
+    from analysis import WaveResult
+    from reports.integration_annex import integration_section
+
+    table = pd.DataFrame({"unit": ["a", "b"], "qr": [88.0, 80.0], "verified": [None, None],
+                          "field": [80.0, 79.5], "combined": [81.0, 79.8], "gap": [8.0, 0.5],
+                          "gap_low": [3.0, -2.0], "gap_high": [13.0, 3.0], "flag": [True, False]})
+    sectors = pd.DataFrame({"unit": ["a", "b"], "name_zh": ["甲行业", "乙行业"]})
+    result = WaveResult({"integration_sectors": table, "sectors": sectors}, settings={})
+    before = integration_section(result, None)
+    assert before["flags"] == [] and before["unreviewed"] == 1
+    after = integration_section(result, ["a"])
+    assert after["flags"] == ["甲行业"] and after["unreviewed"] == 0
+    assert after["rows"][0]["gap"] == "+8.0" and after["rows"][0]["gap_ci"] == "[3.0, 13.0]"
+
+
+def test_gap_review_keeps_only_flagged_sectors_and_is_audited(demo_app, demo, computed):
+    from survey.model import AuditEntry, ComputedResult
+    from survey.ops.compute import latest_result
+
+    wave_id, result = computed
+    flagged = {str(u) for u, f in zip(result.tables["integration_sectors"]["unit"],
+                                      result.tables["integration_sectors"]["flag"], strict=True)
+               if f is True}
+    client = demo_app.test_client()
+    login(client, "analyst2@bureau.test")
+    url = f"/console/waves/{wave_id}/results"
+    reply = client.post(f"/console/waves/{wave_id}/gap-review",
+                        data={"csrf_token": csrf(client, url), "unit": ["catering", *flagged]})
+    assert reply.status_code == 303
+    demo.commit()
+    demo.expire_all()
+    row = latest_result(demo, demo.get(Wave, wave_id))
+    assert isinstance(row, ComputedResult) and set(row.gap_review) == flagged
+    assert demo.scalars(select(AuditEntry).where(AuditEntry.entity == "gap_flags")).first()
+
+
+def test_bulletin_html_prints_the_samples_and_the_method(demo_app, demo, computed):
+    import datetime as dt
+
+    from reports.render import bulletin_html
+    from survey.ops.bulletin_context import context_of, snapshot_meta
+
+    wave_id, result = computed
+    with demo_app.app_context():
+        meta = snapshot_meta(demo, demo.get(Wave, wave_id))
+    html = bulletin_html(context_of(result, None, meta, date=dt.date(2026, 11, 26), draft=True))
+    section = html[html.index('id="field-sample"'):]
+    assert "收据码" in section and "现场" in section and "GREG" in section

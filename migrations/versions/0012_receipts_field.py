@@ -7,7 +7,8 @@ Create Date: 2026-12-02 18:40:00
 Tables receipt_batch, receipt_use (one row per accepted code: its keyed hash is unique, so
 a code verifies one response) and field_assignment (the drawn plan of a wave); responses
 gain source ('qr' | 'field'), verified, interviewer_id and field_assignment_id; the role
-'interviewer' joins the accounts' roles.
+'interviewer' joins the accounts' roles; computed_result.gap_review keeps the sectors whose
+QR-field gap flag an analyst confirmed for the bulletin.
 """
 
 from alembic import op
@@ -126,8 +127,13 @@ def upgrade() -> None:
         batch_op.drop_constraint(op.f('ck_user_account_role_known'), type_='check')
         batch_op.create_check_constraint('role_known', NEW_ROLES)
 
+    with op.batch_alter_table('computed_result', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('gap_review', sa.JSON(), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('computed_result', schema=None) as batch_op:
+        batch_op.drop_column('gap_review')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_user_account_role_known'), type_='check')
         batch_op.create_check_constraint('role_known', OLD_ROLES)
