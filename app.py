@@ -23,6 +23,7 @@ DEFAULTS = {
     # Signs the collection-link tokens printed on QR codes; empty means derived from
     # SECRET_KEY. Set it on its own in production so rotating SECRET_KEY keeps posters valid.
     "LINK_KEY": "",
+    "RECEIPT_KEY": "",
     # Overrides of the data-quality thresholds (analysis.quality.QualityRules), e.g.
     # {"burst_count": 8, "reading_cps": 15}.
     "QUALITY": {},
@@ -94,7 +95,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     import instruments.cli
     import portal
     from survey import db
+    from survey.cli import field as field_cli
     from survey.cli import quality
+    from survey.cli import receipts as receipts_cli
     from survey.demo import district as demo_cli
     from survey.ops import backup, links, retention
     from survey.respondent import views
@@ -114,6 +117,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(views.bp)
     links.init_app(app)
     quality.init_app(app)
+    receipts_cli.init_app(app)
+    field_cli.init_app(app)
     demo_cli.init_app(app)
     instruments.cli.init_app(app)
     console.init_app(app)

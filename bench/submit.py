@@ -57,7 +57,7 @@ from survey.demo import district  # noqa: E402
 from survey.keys import link_key  # noqa: E402
 from survey.model import Response  # noqa: E402
 from survey.ops.links import resign_unsigned  # noqa: E402
-from survey.respondent.form import issue_key  # noqa: E402
+from survey.web.answers import issue_key  # noqa: E402
 
 SECRET = "bench-secret-not-for-production"
 WORKERS = 2

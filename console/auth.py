@@ -30,12 +30,14 @@ def login():
         if user is not None:
             if user.role == "enterprise":  # enterprise users belong in the portal
                 return redirect(url_for("portal.dashboard"))
+            if user.role == "interviewer":  # interviewers see only their field pages
+                return redirect(url_for("console.field_home"))
             return redirect(safe_next(request.args.get("next"), "console.home"))
     return render_template("console/login.html", form=form), 200 if request.method == "GET" else 401
 
 
 @bp.post("/logout")
-@allow("admin", "analyst", "enterprise")
+@allow("admin", "analyst", "enterprise", "interviewer")
 def logout():
     """Log out."""
     logout_user()

@@ -10,6 +10,7 @@ from markupsafe import Markup
 import instruments
 from analysis import WaveResult
 from console.blueprint import bp
+from console.integration_view import integration_context
 from survey.db import get_session
 from survey.model import Job, Wave
 from survey.ops import audit, jobs
@@ -57,7 +58,8 @@ def results(wave_id: int):
     charts = {k: [Markup(svg) for svg in v] for k, v in (row.charts or {}).items()} if row else {}
     return render_template("console/results.html", wave=wave, row=row, tables=tables,
                            priorities=priorities, diagnostics=diagnostics, charts=charts,
-                           compared=compared_rows(row.with_quarantined if row else None))
+                           compared=compared_rows(row.with_quarantined if row else None),
+                           integration=integration_context(result, row.gap_review if row else None))
 
 
 def compared_rows(rows: list[dict] | None) -> list[dict]:

@@ -14,7 +14,7 @@ from portal.blueprint import bp
 from survey.clock import now
 from survey.db import get_session
 from survey.model import Enterprise
-from survey.ops import comments, topics
+from survey.ops import comments, receipts, topics
 from survey.ops.complaints import overdue_count
 from survey.ops.compute import latest_result, parsed
 from survey.web.access import ENTERPRISE, allow
@@ -33,9 +33,10 @@ def dashboard():
     wave = waves.pick(session, own, request.args.get("wave"))
     context = {"enterprise": enterprise, "waves": own, "wave": wave, "data": None,
                "topic_names": topics.TOPICS, "topics": None, "comment_count": 0,
-               "overdue": 0}
+               "overdue": 0, "receipts": None}
     if wave is not None:
         context["data"] = wave_dashboard(session, enterprise, wave, own)
+        context["receipts"] = receipts.verified_share(session, wave, enterprise.id)
         if comments.comments_visible(session, wave, enterprise.id):
             rows = comments.comment_rows(session, wave, enterprise.id, enterprise.sector.code)
             context["topics"], context["comment_count"] = comments.topic_counts(rows), len(rows)

@@ -9,6 +9,7 @@ import pandas as pd
 from analysis import Settings, WaveResult, methodology_text, quadrants
 from analysis.quality import reason_names
 from reports.fmt import CONSTRUCTS_ZH, DASH, count, is_number, num
+from reports.integration_annex import integration_section
 
 REASONS_ZH = {"no responses": "本期无有效样本", "no sector with data": "所属行业均无数据"}
 #: Quarantine reason codes as the bulletin names them.
@@ -70,6 +71,7 @@ def data_quality(result: WaveResult, intake: dict | None = None) -> dict:
         "insufficient": count(int(ent["insufficient"].sum())),
         "cautions": [r["name"] for r in rows if r["caution"]],
         "model": _model_checks(t.get("diagnostics"), t.get("item_weights")),
+        "integration": integration_section(result, (intake or {}).get("reviewed_gaps")),
     }
 
 

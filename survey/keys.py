@@ -27,3 +27,15 @@ def link_key(config: Mapping) -> bytes:
 def hash_key(config: Mapping) -> str:
     """The key of the stored keyed hashes (addresses, devices, logins): HASH_KEY or SECRET_KEY."""
     return config.get("HASH_KEY") or config["SECRET_KEY"]
+
+
+def receipt_key(config: Mapping) -> bytes:
+    """The MAC key of receipt codes: RECEIPT_KEY (at least 16 bytes), else derived from
+    SECRET_KEY as HMAC-SHA256(SECRET_KEY, "manyi.receipt-key")."""
+    own = config.get("RECEIPT_KEY") or ""
+    if own:
+        key = own.encode() if isinstance(own, str) else bytes(own)
+        if len(key) < 16:
+            raise ValueError("RECEIPT_KEY must have at least 16 bytes")
+        return key
+    return hmac.new(config["SECRET_KEY"].encode(), b"manyi.receipt-key", hashlib.sha256).digest()

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from survey import db as survey_db
 from survey.demo.district import load as load_demo
-from survey.keys import link_key
+from survey.keys import link_key, receipt_key
 from survey.model import Base, Category, Enterprise, Sector, Wave
 from survey.ops.links import create_link
 from survey.ops.uscc import make_code
@@ -77,7 +77,8 @@ def demo_app(tmp_path_factory):
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret"})
     survey_db.upgrade(app)
     session = survey_db.session_scope(app, write=True)
-    load_demo(session, seed=11, today=dt.date(2026, 11, 26), key=link_key(app.config))
+    load_demo(session, seed=11, today=dt.date(2026, 11, 26), key=link_key(app.config),
+              receipts_key=receipt_key(app.config))
     session.commit()
     session.close()
     yield app

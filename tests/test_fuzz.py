@@ -24,7 +24,7 @@ import instruments
 from survey.model import Category, Enterprise, Response, Sector, User, Wave
 from survey.ops import uscc
 from survey.ops.uscc import make_code
-from survey.respondent.form import NA, rules_for
+from survey.web.answers import NA, rules_for
 from tests import test_console_enterprises as enterprise_tests
 from tests.conftest import csrf_and_key
 from tests.test_console import PASSWORD, csrf

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 import instruments
 from analysis.simulate import TAU, Items, enterprise_effects, simulate_responses
 from survey.db import session_scope
-from survey.demo import spec
-from survey.keys import link_key
+from survey.demo import field_demo, spec
+from survey.keys import link_key, receipt_key
 from survey.model import Answer, Category, CollectionLink, Enterprise, Response, Sector, Wave
 from survey.ops import quarantine
 from survey.ops.links import resign_unsigned, survey_url
@@ -59,11 +59,13 @@ def is_loaded(session: Session) -> bool:
 
 
 def load(
-    session: Session, seed: int, today: dt.date, key: bytes | None = None
+    session: Session, seed: int, today: dt.date, key: bytes | None = None,
+    receipts_key: bytes | None = None,
 ) -> dict[str, int]:
     """Create the demo district and its responses; the caller commits.
 
-    Link tokens are signed with `key` (default: the current app's link key).
+    Link tokens are signed with `key` and receipt codes with `receipts_key` (defaults: the
+    current app's keys).
 
     Returns counts of what was created.
     """
@@ -102,12 +104,16 @@ def load(
     session.flush()
     links = _links(session, enterprises, waves, rng, key or link_key(current_app.config))
     n = _responses(session, enterprises, waves, links, rng, today)
+    open_wave = next(w for w in waves if w.status == "open")
+    extra = field_demo.add(session, open_wave, rng,
+                           receipts_key or receipt_key(current_app.config))
     return {
         "categories": len(categories),
         "sectors": len(spec.SECTORS),
         "enterprises": len(enterprises),
         "waves": len(waves),
         "responses": n,
+        **extra,
     }
 
 

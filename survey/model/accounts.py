@@ -25,12 +25,12 @@ if TYPE_CHECKING:
 
 __all__ = ["AuditEntry", "ROLES", "User"]
 
-ROLES = ("admin", "analyst", "enterprise")
+ROLES = ("admin", "analyst", "enterprise", "interviewer")
 
 
 
 class User(Base):
-    """A person who logs in: bureau admin or analyst, or an enterprise's user."""
+    """A person who logs in: bureau admin, analyst or interviewer, or an enterprise's user."""
 
     __tablename__ = "user_account"
 
@@ -47,7 +47,9 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'analyst', 'enterprise')", name="role_known"),
+        CheckConstraint(
+            "role IN ('admin', 'analyst', 'enterprise', 'interviewer')", name="role_known"
+        ),
         CheckConstraint(
             "(role = 'enterprise') = (enterprise_id IS NOT NULL)", name="enterprise_users_only"
         ),

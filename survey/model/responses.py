@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -59,6 +60,13 @@ class Response(Base):
     # enterprise per wave (NULL, e.g. demo or imported rows, never collides).
     client_hash: Mapped[str | None] = mapped_column(String(64))
     quarantined: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 'qr' (a respondent's own phone) or 'field' (a bureau interviewer's intercept).
+    source: Mapped[str] = mapped_column(String(8), default="qr", server_default="qr")
+    # A valid, unused receipt code came with it (its use is in receipt_use).
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    field_assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("field_assignment.id"), index=True)
     flags: Mapped[list] = mapped_column(JSON, default=list)
 
     answers: Mapped[list[Answer]] = relationship(
@@ -70,6 +78,9 @@ class Response(Base):
         # Answers from one network to one enterprise, recent first: the burst and duplicate
         # checks at submission (and any look-up by network: ip_hash leads).
         Index("ix_response_network", "ip_hash", "enterprise_id", "wave_id", "submitted_at"),
+        CheckConstraint("source IN ('qr', 'field')", name="source_known"),
+        CheckConstraint("(source = 'field') = (field_assignment_id IS NOT NULL)",
+                        name="field_has_slot"),
     )
 
 

@@ -44,6 +44,8 @@ class ComputedResult(Base):
     # The same indices with quarantined responses included, for comparison (None: none
     # were quarantined): [{"level", "unit", "name", "without", "with", "n_without", ...}].
     with_quarantined: Mapped[list | None] = mapped_column(JSON)
+    # Sectors whose QR-field gap flag an analyst confirmed for the bulletin (None: unreviewed).
+    gap_review: Mapped[list | None] = mapped_column(JSON)
 
     wave: Mapped[Wave] = relationship()
 

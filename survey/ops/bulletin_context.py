@@ -56,6 +56,12 @@ def intake(session: Session, wave: Wave) -> dict:
             "reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))}
 
 
+def reviewed_gaps(session: Session, wave: Wave) -> list | None:
+    """Sectors whose QR-field gap flag was confirmed on the latest result (None: unreviewed)."""
+    return session.scalars(select(ComputedResult.gap_review).where(
+        ComputedResult.wave_id == wave.id).order_by(ComputedResult.id.desc()).limit(1)).first()
+
+
 def snapshot_meta(session: Session, wave: Wave) -> dict:
     """Everything besides the results that a bulletin prints, frozen at publication."""
     prev = previous_wave(session, wave)
@@ -66,7 +72,8 @@ def snapshot_meta(session: Session, wave: Wave) -> dict:
         "district_name": current_app.config["DISTRICT_NAME"],
         "previous_code": prev.code if prev else None,
         "aggregation_weights": aggregation_weights(session),
-        "intake": intake(session, wave),
+        # The data-quality section reads the reviewed gap flags beside the intake counts.
+        "intake": {**intake(session, wave), "reviewed_gaps": reviewed_gaps(session, wave)},
     }
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from analysis import Settings, WaveResult, compute_wave
 from survey.model import ComputedResult, Response, Wave
-from survey.ops import frames, quality
+from survey.ops import frames, integration, quality
 from survey.ops.bulletin_context import console_charts
 
 Progress = Callable[[int, str], None]
@@ -37,6 +37,9 @@ def code_version() -> str:
 def wave_inputs(session: Session, wave: Wave) -> dict:
     """The plain inputs of `analysis.compute_wave` for `wave`, read from the database."""
     responses = frames.responses_frame(session, wave)
+    if not responses.empty:  # field interviews have their own design (integration tables)
+        field_ids = integration.field_response_ids(session, wave)
+        responses = responses[~responses["response_id"].isin(field_ids)].reset_index(drop=True)
     if responses.empty:
         raise ValueError(f"wave {wave.code} has no responses")
     sectors = frames.sectors_frame(session)
@@ -79,7 +82,8 @@ def compute_and_store(session: Session, wave: Wave, progress: Progress | None = 
                       ) -> tuple[ComputedResult, WaveResult]:
     """The one path from responses to a stored result, used by the CLI, the console's job
     and the bulletins: refresh the quality flags (committed, so they stand even if the
-    computation fails), compute, store the result with its console charts and the indices
+    computation fails), compute (field interviews apart), add the QR / verified / field /
+    combined integration tables, store the result with its console charts and the indices
     with and without quarantined responses. The caller commits the stored row.
 
     ``progress(percent, message)`` is told as each step starts.
@@ -90,6 +94,8 @@ def compute_and_store(session: Session, wave: Wave, progress: Progress | None = 
     session.commit()
     say(20, "computing indices")
     result = compute(session, wave)
+    say(50, "comparing QR, verified and field samples")
+    result.tables.update(integration.wave_tables(session, wave, result))
     say(60, "drawing charts")
     row = store_result(session, wave, result)
     row.charts = console_charts(session, wave, result)

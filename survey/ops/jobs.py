@@ -27,7 +27,8 @@ from survey.ops.compute import compute_and_store
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
 # Settings a job process must share with the web process that started it.
-SHARED_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "HASH_KEY", "LINK_KEY", "PUBLIC_BASE_URL",
+SHARED_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "HASH_KEY", "LINK_KEY", "RECEIPT_KEY",
+                   "PUBLIC_BASE_URL",
                    "DISTRICT_NAME", "BULLETIN_TITLE", "TIMEZONE")
 
 

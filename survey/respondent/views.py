@@ -26,11 +26,11 @@ from survey.db import get_engine, get_writer
 from survey.keys import link_key
 from survey.ops import quality
 from survey.ops.link_lookup import Target, fetch_target
+from survey.ops.submission import REPEAT, Submission, store
 from survey.ops.tokens import verify_token
-from survey.respondent import identity
-from survey.respondent.form import issue_key, read_form, read_key, unknown_fields
-from survey.respondent.submission import REPEAT, Submission, store
+from survey.respondent import identity, receipt_entry
 from survey.web import hashing, ratelimits
+from survey.web.answers import RECEIPT_MAX, issue_key, read_form, read_key, unknown_fields
 from survey.web.i18n import current_locale
 from survey.web.questionnaire import questions_html
 
@@ -68,7 +68,8 @@ def _closed_page(target: Target):
     return page, 403 if not_yet else 410
 
 
-def _page(target: Target, instrument, body: Markup, key: str, status=200, problems=()):
+def _page(target: Target, instrument, body: Markup, key: str, status=200, problems=(),
+          receipt_code: str = "", receipt_note: str = ""):
     return render_template(
         "survey/form.html",
         target=target,
@@ -78,6 +79,8 @@ def _page(target: Target, instrument, body: Markup, key: str, status=200, proble
         csrf=generate_csrf(),
         key=key,
         problems=problems,
+        receipt_code=receipt_code,
+        receipt_note=receipt_note,
     ), status
 
 
@@ -133,8 +136,23 @@ def questionnaire(token: str):
     target = _load(token)
     if not target.accepts_responses(clock.today()):
         return _closed_page(target)
+    code = request.args.get("c", "").strip()[:RECEIPT_MAX]
+    if code:  # a code in the link (/s/<token>?c=CODE): checked now, used on submission
+        return _page_with_code(target, code)
     # The device cookie is set by the first submission, which is all a repeat check needs.
     return Response(_blank_page(target, target.instrument()), mimetype="text/html")
+
+
+def _page_with_code(target: Target, code: str):
+    """The questionnaire with the link's receipt code filled in and what is known of it."""
+    verdict = receipt_entry.verdict(target, code)
+    note = _("Receipt code accepted: your answers will count as verified.") if verdict.ok \
+        else verdict.message(current_locale())
+    instrument = target.instrument()
+    fixed = current_app.config["CLOCK_NOW"]
+    key = issue_key(current_app.config["SECRET_KEY"], clock.now() if fixed else None)
+    body = questions_html(instrument, current_locale())
+    return _page(target, instrument, body, key, receipt_code=code, receipt_note=note)
 
 
 @bp.post("/s/<token>")
@@ -152,16 +170,22 @@ def submit(token: str):
     if problems:
         key = form.key if started_at else issue_key(current_app.config["SECRET_KEY"])
         body = questions_html(instrument, current_locale(), form.raw, form.errors)
-        return _page(target, instrument, body, key, 400, problems)
+        return _page(target, instrument, body, key, 400, problems, receipt_code=form.receipt)
     known = request.cookies.get(identity.DEVICE_COOKIE, "")[:64]
     cookie = known or secrets.token_urlsafe(16)
     sub, burst_starts = _submission(form, instrument, started_at, target, cookie)
-    if store(get_writer(), target, sub) == REPEAT:
+    verdict = receipt_entry.verdict(target, form.receipt) if form.receipt else None
+    if verdict is not None and verdict.ok:
+        sub = replace(sub, receipt=receipt_entry.claim(verdict))
+    outcome = store(get_writer(), target, sub)
+    if outcome == REPEAT:
         return render_template("survey/already.html", target=target)
     if burst_starts:
         identity.flag_burst(target, sub)
+    status = receipt_entry.outcome_status(verdict, outcome)
     # The token was matched by TOKEN_SHAPE (URL-safe), so the path needs no quoting.
-    response = redirect(f"{request.script_root}/s/{token}/thanks", code=303)
+    query = f"?r={status}" if status else ""
+    response = redirect(f"{request.script_root}/s/{token}/thanks{query}", code=303)
     if not known:
         identity.set_device_cookie(response, cookie)
     return response
@@ -208,8 +232,9 @@ def _submission(form, instrument, started_at, target, cookie) -> tuple[Submissio
 
 @bp.get("/s/<token>/thanks")
 def thanks(token: str):
-    """Thank the identity."""
-    return render_template("survey/thanks.html", target=_load(token))
+    """Thank the respondent (and say what became of a receipt code, ``?r=STATUS``)."""
+    note = receipt_entry.status_note(request.args.get("r", ""), current_locale())
+    return render_template("survey/thanks.html", target=_load(token), receipt_note=note)
 
 
 @bp.get("/privacy")

@@ -20,7 +20,8 @@ from survey.web.signing import KeyCachingTimestampSigner
 
 NA = "na"
 KEY_SALT = "manyi.response-key"
-FIXED_FIELDS = frozenset({"csrf_token", "k", "comment", "complain"})
+FIXED_FIELDS = frozenset({"csrf_token", "k", "c", "comment", "complain"})
+RECEIPT_MAX = 32
 _RULES: dict[str, QuestionRules] = {}
 
 
@@ -48,6 +49,7 @@ class Answers:
     comment: str = ""
     complain: bool = False
     key: str = ""
+    receipt: str = ""
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -86,8 +88,9 @@ def read_form(instrument: Instrument, formdata: MultiDict, comment_limit: int) -
         comment=formdata.get("comment", "").strip(),
         complain=formdata.get("complain", "") not in ("", "n", "false", "0"),
         key=formdata.get("k", ""),
+        receipt=formdata.get("c", "").strip()[:RECEIPT_MAX],
     )
-    out.raw = {"comment": out.comment, "complain": out.complain}
+    out.raw = {"comment": out.comment, "complain": out.complain, "c": out.receipt}
     if len(out.comment) > comment_limit:
         out.errors["comment"] = [
             _("Please keep the comment within %(n)d characters.", n=comment_limit)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -10,7 +10,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from survey.clock import utcnow
-from survey.model import Answer, Response
+from survey.model import Answer, ReceiptBatch, ReceiptUse, Response
 from survey.ops import quarantine
 from survey.rawsql import compiled, insert_returning_id, parameters
 
@@ -41,9 +41,25 @@ class Submission:
     client_hash: str | None = None
     flags: tuple[str, ...] = ()
     submitted_at: datetime | None = None
+    # A receipt code found valid and unused just before storing (it verifies the response).
+    receipt: Receipt | None = None
+    source: str = "qr"
+    interviewer_id: int | None = None
+    field_assignment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The accepted receipt code of a submission: its keyed hash, batch number and serial."""
+
+    code_hash: str
+    batch_number: int
+    serial: int
 
 
 STORED, ALREADY_STORED, REPEAT = "stored", "already_stored", "repeat"
+# Stored, unverified: its receipt code was used by another response in the meantime.
+RECEIPT_USED = "receipt_used"
 
 
 def store(engine: Engine, link: LinkLike, sub: Submission) -> str:
@@ -52,6 +68,9 @@ def store(engine: Engine, link: LinkLike, sub: Submission) -> str:
     Returns STORED; ALREADY_STORED when its form key was stored before (a double tap);
     REPEAT when this device (its cookie's hash) has already answered for this enterprise
     in this wave. All rows are written in one transaction: stored whole or not at all.
+    With ``sub.receipt`` the response is verified and the code's use stored with it; when
+    the unique code hash shows the code was used meanwhile, the response is stored
+    unverified instead and RECEIPT_USED returned (nothing is lost, nothing verified twice).
     """
     values = dict(
         link_id=link.id,
@@ -70,11 +89,17 @@ def store(engine: Engine, link: LinkLike, sub: Submission) -> str:
         client_hash=sub.client_hash,
         quarantined=quarantine.initial_state(sub.flags),
         flags=list(sub.flags),
+        source=sub.source,
+        verified=sub.receipt is not None,
+        interviewer_id=sub.interviewer_id,
+        field_assignment_id=sub.field_assignment_id,
         **sub.profile,
     )
     try:
         with engine.begin() as conn:
             response_id = insert_returning_id(conn, Response.__table__, values)
+            if sub.receipt is not None:
+                _use_receipt(conn, sub.receipt, response_id)
             sql, order = compiled(engine, _INSERT_ANSWER)
             rows = [parameters(order, {"response_id": response_id, "item_code": c, "value": v})
                     for c, v in sub.answers.items()]
@@ -88,8 +113,26 @@ def store(engine: Engine, link: LinkLike, sub: Submission) -> str:
             return ALREADY_STORED
         if sub.client_hash and client_answered(engine, link, sub.client_hash):
             return REPEAT
+        if sub.receipt is not None and receipt_used(engine, sub.receipt.code_hash):
+            store(engine, link, replace(sub, receipt=None))
+            return RECEIPT_USED
         raise
     return STORED
+
+
+def _use_receipt(conn, receipt: Receipt, response_id: int) -> None:
+    batch_id = conn.execute(select(ReceiptBatch.id).where(
+        ReceiptBatch.number == receipt.batch_number)).scalar_one()
+    conn.execute(insert(ReceiptUse).values(code_hash=receipt.code_hash, batch_id=batch_id,
+                                           serial=receipt.serial, response_id=response_id,
+                                           used_at=utcnow()))
+
+
+def receipt_used(engine: Engine, code_hash: str) -> bool:
+    """True when a response was already verified by the code with this hash."""
+    with engine.connect() as conn:
+        found = conn.execute(select(ReceiptUse.id).where(ReceiptUse.code_hash == code_hash))
+        return found.first() is not None
 
 
 _INSERT_ANSWER = insert(Answer)
