@@ -102,6 +102,8 @@ def app(database_url, tmp_path):
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
             "PUBLIC_BASE_URL": "http://survey.test",
+            # Tables are emptied after each test: a job process must not outlive it.
+            "JOBS_AUTOSTART": False,
         }
     )
     yield app

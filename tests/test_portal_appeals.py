@@ -116,7 +116,6 @@ def test_an_upheld_appeal_gets_its_exact_effect_from_a_background_job(
     from survey.ops import jobs
     from survey.ops.compute import compute
 
-    client.application.config["JOBS_AUTOSTART"] = False
     ours = two_tenants[0]
     wave = db_session.get(Wave, ours.link.wave_id)
     wave.analysis_settings = {"weight_method": "equal", "raking": False}
