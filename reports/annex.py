@@ -136,7 +136,8 @@ def _weight_row(row: dict, locale: str = "zh_CN") -> dict:
     return {"level": words.LEVELS[locale].get(row.get("level"), row.get("level") or ""),
             "name": str(own or row.get("name") or row.get("unit") or ""),
             "weight": num(weight, 3) if is_number(weight) else DASH,
-            "source": str(row.get("source") or words.MISC[locale]["unstated"])}
+            "source": words.source(str(row.get("source") or words.MISC[locale]["unstated"]),
+                                   locale)}
 
 
 def _precision(t: dict, locale: str = "zh_CN") -> dict:

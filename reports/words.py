@@ -154,3 +154,24 @@ def compound(label: str) -> str:
     """
     text = label[:1].lower() + label[1:]
     return text.replace(" ", "-") if re.fullmatch(r"[\w]+ [\w]+", text) else text
+
+
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def source(text: str, locale: str) -> str:
+    """A recorded weight source as the edition prints it.
+
+    The English edition uses the source's own English part when the bureau recorded one
+    in brackets; otherwise the source is quoted as recorded.
+
+    >>> source("演示数据：虚构的占比 （demo： invented shares）", "en")
+    'demo: invented shares'
+    """
+    if locale != "en" or not CJK.search(text):
+        return text
+    for part in re.findall(r"[（(]([^（）()]*)[）)]", text):
+        latin = re.sub(r"\s*：\s*", ": ", part).strip()
+        if latin and not CJK.search(latin):
+            return latin
+    return text
