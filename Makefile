@@ -38,7 +38,7 @@ venv-run: $(VENV)/.installed-run
 venv: $(VENV)/.installed
 
 translations: venv-run
-	@$(STEP) "compile translations" $(VENV)/bin/pybabel compile -q -d translations
+	@$(STEP) "compile translations" $(VENV)/bin/pybabel compile -d translations
 
 # Prints the demo's console and portal logins (not in production) and a survey URL.
 run: setup-run

@@ -57,6 +57,8 @@ DEFAULTS = {
     "DEMO_SEED": 20261126,
     # "production" (FLASK_ENV=production) keeps demo accounts from being created or printed.
     "ENV": "development",
+    # Where `flask demo` keeps the demo accounts' passwords (empty = instance/).
+    "DEMO_CREDENTIALS_FILE": "",
     # Printed on bulletins and the public pages.
     "DISTRICT_NAME": "金普新区",
     "BULLETIN_TITLE": "服务业顾客满意度指数公报",

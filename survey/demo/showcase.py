@@ -66,8 +66,9 @@ def publish_and_compute(session: Session, say: Say) -> None:
 
 
 def credentials_path() -> Path:
-    """Where the demo accounts' passwords are kept (the instance folder)."""
-    return Path(current_app.instance_path) / CREDENTIALS_FILE
+    """Where the demo accounts' passwords are kept (setting, else the instance folder)."""
+    configured = current_app.config.get("DEMO_CREDENTIALS_FILE")
+    return Path(configured) if configured else Path(current_app.instance_path) / CREDENTIALS_FILE
 
 
 def create_accounts(session: Session) -> list[dict]:
