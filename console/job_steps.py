@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 # The messages survey/ops (compute_and_store, publish, jobs) record, in the UI's language.
 STEPS = {
+    "": _l("Waiting to start"),
     "started": _l("Started"),
     "checking response quality": _l("Checking response quality"),
     "computing indices": _l("Computing the indices"),
