@@ -23,9 +23,11 @@ system-run:
 system:
 	@$(STEP) "install system packages (test)" bash scripts/install-system.sh test
 
+# The test set includes the run set: a virtualenv installed for tests serves as it is.
 $(VENV)/.installed-run: requirements.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(STEP) "install Python packages (run)" sh -c '$(PY) -m pip install -q --upgrade pip && $(PY) -m pip install -q -r requirements.txt'
+	@if [ $(VENV)/.installed -nt requirements.txt ]; then echo "==> Python packages (run) already installed"; \
+	else $(STEP) "install Python packages (run)" sh -c '$(PY) -m pip install -q --upgrade pip && $(PY) -m pip install -q -r requirements.txt'; fi
 	@touch $@
 
 $(VENV)/.installed: requirements.txt requirements-test.txt

@@ -158,3 +158,11 @@ def test_english_context_refuses_unknown_locales():
     with pytest.raises(ValueError, match="locale"):
         bulletin_context(None, wave_code="x", issue_no=1, title="t",  # type: ignore[arg-type]
                          date=None, district_name="d", locale="fr")
+
+
+def test_bulletin_command_writes_the_english_pdf(published, tmp_path):
+    out = tmp_path / "en.pdf"
+    result = published.test_cli_runner().invoke(
+        args=["bulletin", "--wave", "2026Q3", "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0 and "English" in result.output
+    assert out.read_bytes() == _bulletin(published).pdf_en
