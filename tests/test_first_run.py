@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -126,3 +127,15 @@ def test_time_left_uses_finished_jobs_of_the_same_kind(db_session, make_wave):
     now = start + dt.timedelta(seconds=15)
     assert jobs.seconds_left(db_session, running, now) == 25  # median 40 s − 15 s
     assert jobs.seconds_left(db_session, fresh, now) == 15  # 15 s for the first half
+
+
+def test_make_run_installs_only_what_serving_needs():
+    root = Path(__file__).resolve().parent.parent
+    script = (root / "scripts" / "install-system.sh").read_text()
+    run = re.search(r"run_packages=\(([^)]*)\)", script)[1].split()
+    assert run == ["fonts-noto-cjk", "libharfbuzz-subset0"]
+    makefile = (root / "Makefile").read_text()
+    assert re.search(r"^run: setup-run$", makefile, flags=re.M)
+    assert re.search(r"^setup-run: system-run venv-run translations$", makefile, flags=re.M)
+    assert "install-system.sh run" in makefile and "requirements-test.txt" not in re.search(
+        r"^\$\(VENV\)/\.installed-run:.*?\n\n", makefile, flags=re.M | re.S)[0]
