@@ -9,28 +9,44 @@ export FLASK_APP := app
 export MPLCONFIGDIR := $(CURDIR)/instance/mplconfig
 export FLASK_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test setup system venv translations lint bench soak audit clean
+STEP := bash scripts/step.sh
 
+.PHONY: run test setup setup-run system system-run venv venv-run translations lint bench soak audit clean
+
+# What serving needs (fonts, the runtime Python packages); `setup` adds everything tests need.
+setup-run: system-run venv-run translations
 setup: system venv translations
 
+system-run:
+	@$(STEP) "install system packages (run)" bash scripts/install-system.sh run
+
 system:
-	@bash scripts/install-system.sh
+	@$(STEP) "install system packages (test)" bash scripts/install-system.sh test
+
+# The test set includes the run set: a virtualenv installed for tests serves as it is.
+$(VENV)/.installed-run: requirements.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@if [ $(VENV)/.installed -nt requirements.txt ]; then echo "==> Python packages (run) already installed"; \
+	else $(STEP) "install Python packages (run)" sh -c '$(PY) -m pip install -q --upgrade pip && $(PY) -m pip install -q -r requirements.txt'; fi
+	@touch $@
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-test.txt
-	touch $@
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(STEP) "install Python packages (test)" sh -c '$(PY) -m pip install -q --upgrade pip && $(PY) -m pip install -q -r requirements-test.txt'
+	@touch $(VENV)/.installed-run $@
+
+venv-run: $(VENV)/.installed-run
 
 venv: $(VENV)/.installed
 
-translations: venv
-	$(VENV)/bin/pybabel compile -d translations
+translations: venv-run
+	@$(STEP) "compile translations" $(VENV)/bin/pybabel compile -d translations
 
-run: setup
-	$(VENV)/bin/flask db-upgrade
-	$(VENV)/bin/flask demo --if-empty
-	@echo "serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
+# Prints the demo's console and portal logins (not in production) and a survey URL.
+run: setup-run
+	@$(STEP) "migrate" $(VENV)/bin/flask db-upgrade
+	@$(STEP) "demo (load, publish, compute)" $(VENV)/bin/flask demo --if-empty
+	@echo "serving on $(FLASK_PUBLIC_BASE_URL)/ (Ctrl-C stops)"
 	exec $(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
 	  --access-logfile - "app:create_app()"
 

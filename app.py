@@ -56,9 +56,16 @@ DEFAULTS = {
     # Console logins last a working day.
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     "DEMO_SEED": 20261126,
+    # "production" (FLASK_ENV=production) keeps demo accounts from being created or printed.
+    "ENV": "development",
+    # Where `flask demo` keeps the demo accounts' passwords (empty = instance/).
+    "DEMO_CREDENTIALS_FILE": "",
     # Printed on bulletins and the public pages.
     "DISTRICT_NAME": "金普新区",
     "BULLETIN_TITLE": "服务业顾客满意度指数公报",
+    # The same in the bulletin's English edition.
+    "DISTRICT_NAME_EN": "Jinpu New Area",
+    "BULLETIN_TITLE_EN": "Customer Satisfaction Index Bulletin: Service Industries",
     # Enterprise portal: invitation links expire; comments appear only from k responses
     # per enterprise and wave; complaint deadlines (working days: China's holiday calendar).
     "INVITATION_TTL_HOURS": 72,
@@ -98,7 +105,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from survey.cli import field as field_cli
     from survey.cli import quality
     from survey.cli import receipts as receipts_cli
-    from survey.demo import district as demo_cli
+    from survey.demo import cli as demo_cli
     from survey.ops import backup, links, retention
     from survey.respondent import views
     from survey.web import errors, headers, i18n, login, ratelimits, signing

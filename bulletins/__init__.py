@@ -1,4 +1,4 @@
-"""Published index bulletins: CLI, public pages and the Atom feed."""
+"""Published index bulletins: CLI, the landing page, public pages and the Atom feed."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import Flask
 
-from bulletins import cli, views
+from bulletins import cli, landing, views
 from survey import clock
 from survey.ops import jobs
 
@@ -18,7 +18,8 @@ def atom_time(value: dt.datetime | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the public bulletin pages and the bulletin commands."""
+    """Register the landing page, the public bulletin pages and the bulletin commands."""
+    app.register_blueprint(landing.bp)
     app.register_blueprint(views.bp)
     app.add_template_filter(atom_time)
     cli.init_app(app)

@@ -47,8 +47,10 @@ def _wave(session, code: str) -> Wave:
 @click.command("bulletin")
 @click.option("--wave", "wave_code", required=True, help="Wave code, e.g. 2026Q4.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", "lang", type=click.Choice(["zh_CN", "en"]), default="zh_CN",
+              show_default=True, help="Edition: Chinese (official) or English.")
 @with_appcontext
-def bulletin_command(wave_code: str, out: Path) -> None:
+def bulletin_command(wave_code: str, out: Path, lang: str) -> None:
     """Render a wave's bulletin to a PDF file.
 
     A published wave gives its latest published revision; any other wave is computed if
@@ -59,10 +61,12 @@ def bulletin_command(wave_code: str, out: Path) -> None:
         wave = _wave(session, wave_code)
         published = publish.latest_bulletin(session, wave)
         if published is not None:
-            pdf, what = published.pdf, f"revision {published.revision}"
+            english = lang == "en" and published.pdf_en is not None
+            pdf = published.pdf_en if english else published.pdf
+            what = f"revision {published.revision}" + (", English" if english else "")
         else:
             try:
-                pdf, what = bulletin_pdf(publish.draft_context(session, wave)), "draft"
+                pdf, what = bulletin_pdf(publish.draft_context(session, wave, lang)), "draft"
             except ValueError as error:
                 raise click.ClickException(str(error)) from error
         out.write_bytes(pdf)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import io
 
-import pandas as pd
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlalchemy import select
 
-from analysis import WaveResult
+from bulletins import editions
 from survey.db import get_session
 from survey.model import Bulletin, Wave
 from survey.ops.cells import safe_frame
@@ -40,82 +39,73 @@ def _bulletin(code: str) -> Bulletin:
 
 @bp.get("/")
 def index():
-    """All published bulletins."""
-    return render_template("bulletins/index.html", bulletins=_published())
+    """All published bulletins, titled in the request's edition."""
+    return render_template("bulletins/index.html", bulletins=_published(),
+                           lang=editions.edition(), editions=editions)
 
 
 @bp.get("/<code>")
 def show(code: str):
-    """A published bulletin as a web page (its frozen HTML)."""
+    """A published bulletin as a web page (its frozen HTML), in Chinese or, under ?lang=en,
+    in its English edition."""
     bulletin = _bulletin(code)
     revisions = get_session().scalars(
         select(Bulletin).where(Bulletin.wave_id == bulletin.wave_id).order_by(Bulletin.revision)
     ).all()
-    return render_template("bulletins/show.html", bulletin=bulletin, revisions=revisions)
+    lang = editions.shown(bulletin, editions.edition())
+    return render_template("bulletins/show.html", bulletin=bulletin, revisions=revisions,
+                           lang=lang, title=editions.title(bulletin, lang),
+                           issue=editions.issue(bulletin, lang))
 
 
 @bp.get("/<code>/document")
 def document(code: str):
     """A published bulletin's frozen HTML alone, for the iframe of its page."""
-    response = Response(_bulletin(code).html, mimetype="text/html")
+    response = Response(editions.html(_bulletin(code), editions.edition()), mimetype="text/html")
     # Its own inline CSS and charts, in a sandbox: the site-wide policy would block them.
     return document_headers(response)
 
 
 @bp.get("/<code>.pdf")
 def pdf(code: str):
-    """A published bulletin as its frozen PDF."""
+    """A published bulletin as its frozen PDF (the English one under ?lang=en)."""
     bulletin = _bulletin(code)
-    return attachment(bulletin.pdf, "application/pdf", f"bulletin-{code}-r{bulletin.revision}.pdf",
-                      inline=True)
+    lang = editions.shown(bulletin, editions.edition())
+    suffix = "-en" if lang == editions.EN else ""
+    return attachment(editions.pdf(bulletin, lang), "application/pdf",
+                      f"bulletin-{code}-r{bulletin.revision}{suffix}.pdf", inline=True)
 
 
 @bp.get("/feed.atom")
 def feed():
-    """An Atom feed of published bulletins and their revisions."""
+    """An Atom feed of published bulletins and their revisions, one per edition
+    (?lang=en: English titles, entries linking the English pages)."""
     rows = get_session().scalars(
         select(Bulletin).order_by(Bulletin.published_at.desc()).limit(50)
     ).all()
-    xml = render_template("bulletins/feed.xml", bulletins=rows,
-                          self_url=url_for("bulletins.feed", _external=True))
+    lang = editions.edition()
+    args = {"lang": lang} if lang == editions.EN else {}
+    xml = render_template("bulletins/feed.xml", bulletins=rows, lang=lang, args=args,
+                          editions=editions,
+                          self_url=url_for("bulletins.feed", _external=True, **args))
     return Response(xml, mimetype="application/atom+xml")
-
-
-TABLE_HEADERS = {
-    "level": "层级", "unit": "代码", "name_zh": "名称", "estimate": "满意度指数",
-    "ci_low": "95%置信下限", "ci_high": "95%置信上限", "se": "标准误", "n": "样本量",
-    "n_eff": "有效样本量", "target": "目标值", "verdict_zh": "判定", "published": "达到发布要求",
-}
-LEVELS = (("district", "全区"), ("categories", "服务类别"), ("sectors", "行业"))
-
-
-def bulletin_tables(bulletin: Bulletin) -> pd.DataFrame:
-    """The published figures of a bulletin (district, categories, sectors) as one table."""
-    result = WaveResult.from_json(bulletin.result_json)
-    parts = []
-    for name, level in LEVELS:
-        frame = result.tables[name].copy()
-        frame.insert(0, "level", level)
-        if name == "district":
-            frame["name_zh"] = bulletin.meta.get("district_name", "")
-        parts.append(frame[[c for c in TABLE_HEADERS if c in frame.columns]])
-    table = pd.concat(parts, ignore_index=True)
-    for column in ("estimate", "ci_low", "ci_high", "se", "n_eff"):
-        table[column] = table[column].round(2)
-    return table.rename(columns=TABLE_HEADERS)
 
 
 @bp.get("/<code>/tables.<any(csv, xlsx):kind>")
 def tables(code: str, kind: str):
-    """A published bulletin's tables as CSV (UTF-8 with BOM) or XLSX."""
+    """A published bulletin's tables as CSV (UTF-8 with BOM) or XLSX, in the edition's
+    language."""
     bulletin = _bulletin(code)
-    table = safe_frame(bulletin_tables(bulletin))
-    name = f"bulletin-{code}-r{bulletin.revision}.{kind}"
+    lang = editions.edition()
+    table = safe_frame(editions.tables(bulletin, lang))
+    suffix = "-en" if lang == editions.EN else ""
+    name = f"bulletin-{code}-r{bulletin.revision}{suffix}.{kind}"
     if kind == "csv":
         body, mime = table.to_csv(index=False).encode("utf-8-sig"), "text/csv"
     else:
         out = io.BytesIO()
-        table.to_excel(out, sheet_name=bulletin.issue_label, index=False, engine="openpyxl")
+        sheet = editions.issue(bulletin, lang).replace(",", "")[:31]
+        table.to_excel(out, sheet_name=sheet, index=False, engine="openpyxl")
         body = out.getvalue()
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return attachment(body, mime, name)

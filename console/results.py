@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 import instruments
 from analysis import WaveResult
+from console import job_steps
 from console.blueprint import bp
 from console.integration_view import integration_context
 from survey.db import get_session
@@ -99,4 +100,7 @@ def start_job(wave_id: int, kind: str):
 def job(job_id: int):
     """A background job's progress (the page refreshes itself while it runs)."""
     found = get_or_404(Job, job_id)
-    return render_template("console/job.html", job=found, stale=jobs.is_stale(found))
+    return render_template("console/job.html", job=found, stale=jobs.is_stale(found),
+                           step=job_steps.step_label(found.message),
+                           status=job_steps.status_label(found.status),
+                           left=job_steps.time_left(jobs.seconds_left(get_session(), found)))

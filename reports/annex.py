@@ -7,18 +7,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analysis import Settings, WaveResult, methodology_text, quadrants
-from analysis.quality import reason_names
-from reports.fmt import CONSTRUCTS_ZH, DASH, count, is_number, num
+from reports import words
+from reports.fmt import DASH, count, is_number, num
 from reports.integration_annex import integration_section
-
-REASONS_ZH = {"no responses": "本期无有效样本", "no sector with data": "所属行业均无数据"}
-#: Quarantine reason codes as the bulletin names them.
-FLAGS_ZH = reason_names("zh_CN")
-LEVELS_ZH = {"enterprise": "企业", "sector": "行业", "category": "大类", "district": "全区"}
-DESIGN_ZH = {
-    "sample": "分层整群抽样：以行业为层、企业为初级抽样单位（PSU），企业内顾客为次级单位",
-    "census": "企业普查：每家企业为一层，企业内顾客为抽样单位",
-}
 
 
 def sector_categories(result: WaveResult) -> pd.Series:
@@ -42,27 +33,32 @@ def sector_categories(result: WaveResult) -> pd.Series:
     raise ValueError("the result does not say which category each sector belongs to")
 
 
-def data_quality(result: WaveResult, intake: dict | None = None) -> dict:
+def data_quality(result: WaveResult, intake: dict | None = None,
+                 locale: str = "zh_CN") -> dict:
     """Responses analysed and scored, exclusions with reasons, flags and model checks."""
+    misc = words.MISC[words.check(locale)]
     t = result.tables
     sectors = t["sectors"].set_index("unit")
     weighting = t["weighting"].set_index("sector") if len(t.get("weighting", ())) else None
     rows = []
     for code, s in sectors.iterrows():
         w = weighting.loc[code] if weighting is not None and code in weighting.index else None
-        rows.append({"name": s["name_zh"], "analysed": count(w["n"] if w is not None else s["n"]),
+        rows.append({"name": words.name(s.to_dict(), locale),
+                     "analysed": count(w["n"] if w is not None else s["n"]),
                      "scored": count(s["n"]), "n_eff": num(s["n_eff"], 0),
                      "deff": num(w["deff"], 2) if w is not None else DASH,
-                     "margins": (w["margins"] or "未校准") if w is not None else DASH,
+                     "margins": (w["margins"] or misc["uncalibrated"]) if w is not None
+                     else DASH,
                      "caution": bool(s["caution"]), "published": bool(s["published"])})
     analysed = int(t["weighting"]["n"].sum()) if weighting is not None else None
     scored = int(t["district"]["n"].iloc[0])
     ent = t["enterprises"]
-    excluded = [{"level": LEVELS_ZH.get(r["level"], r["level"]), "unit": str(r["unit"]),
-                 "reason": REASONS_ZH.get(r["reason"], r["reason"])}
+    excluded = [{"level": words.LEVELS[locale].get(r["level"], r["level"]),
+                 "unit": str(r["unit"]),
+                 "reason": words.EXCLUSIONS[locale].get(r["reason"], r["reason"])}
                 for r in t["excluded"].to_dict("records")]
     return {
-        "intake": _intake(intake),
+        "intake": _intake(intake, locale),
         "analysed": count(analysed) if analysed is not None else DASH,
         "scored": count(scored),
         "unscored": count(analysed - scored) if analysed is not None else DASH,
@@ -70,22 +66,24 @@ def data_quality(result: WaveResult, intake: dict | None = None) -> dict:
         "enterprises": count(len(ent)), "published": count(int(ent["published"].sum())),
         "insufficient": count(int(ent["insufficient"].sum())),
         "cautions": [r["name"] for r in rows if r["caution"]],
-        "model": _model_checks(t.get("diagnostics"), t.get("item_weights")),
+        "model": _model_checks(t.get("diagnostics"), t.get("item_weights"), locale),
         "integration": integration_section(result, (intake or {}).get("reviewed_gaps")),
     }
 
 
-def _intake(intake: dict | None) -> dict | None:
+def _intake(intake: dict | None, locale: str = "zh_CN") -> dict | None:
     """Received and quarantined responses as supplied by the caller (not in the result)."""
     if not intake:
         return None
-    reasons = [{"reason": FLAGS_ZH.get(str(k), str(k)), "count": count(v)}
+    names = words.flags(locale)
+    reasons = [{"reason": names.get(str(k), str(k)), "count": count(v)}
                for k, v in (intake.get("reasons") or {}).items()]
     return {"received": count(intake.get("received")),
             "quarantined": count(intake.get("quarantined", 0)), "reasons": reasons}
 
 
-def _model_checks(diag: pd.DataFrame | None, weights: pd.DataFrame | None) -> dict:
+def _model_checks(diag: pd.DataFrame | None, weights: pd.DataFrame | None,
+                  locale: str = "zh_CN") -> dict:
     if diag is None or not len(diag):
         return {"pools": 0, "unconverged": [], "weak_items": 0, "fallback": []}
     unconverged = sorted(set(diag.loc[~diag["converged"].astype(bool), "pool"]))
@@ -93,59 +91,64 @@ def _model_checks(diag: pd.DataFrame | None, weights: pd.DataFrame | None) -> di
     weak = int(weights["weak_loading"].sum()) if weights is not None and len(weights) else 0
     return {"pools": int(diag["pool"].nunique()), "unconverged": unconverged,
             "weak_items": weak,
-            "fallback": [f"{r['pool']}：{CONSTRUCTS_ZH.get(r['construct'], r['construct'])}"
+            "fallback": [f"{r['pool']}{words.MISC[locale]['colon']}"
+                         f"{words.CONSTRUCTS[locale].get(r['construct'], r['construct'])}"
                          for r in fallback.to_dict("records")]}
 
 
-def methodology(result: WaveResult, aggregation_weights: Sequence[dict] | None) -> dict:
+def methodology(result: WaveResult, aggregation_weights: Sequence[dict] | None,
+                locale: str = "zh_CN") -> dict:
     """Annex: method paragraphs from the settings used, weights, design and precision."""
     settings = Settings.from_dict(result.settings)
-    title, *paragraphs = methodology_text(settings, "zh_CN").split("\n\n")
+    title, *paragraphs = methodology_text(settings, words.check(locale)).split("\n\n")
     t = result.tables
     return {
         "title": title, "paragraphs": paragraphs,
-        "item_weights": _item_weights(t["item_weights"]),
+        "item_weights": _item_weights(t["item_weights"], locale),
         "weight_method": settings.weight_method,
-        "aggregation": [_weight_row(r) for r in aggregation_weights or ()],
-        "design": DESIGN_ZH[settings.design],
+        "aggregation": [_weight_row(r, locale) for r in aggregation_weights or ()],
+        "design": words.DESIGN[locale][settings.design],
         "sample": {"sectors": count(len(t["sectors"])),
                    "enterprises": count(len(t["enterprises"])),
                    "responses": count(t["district"]["n"].iloc[0])},
-        "precision": _precision(t),
+        "precision": _precision(t, locale),
         "rule": {"ci_level": f"{settings.ci_level:.0%}",
                  "verdict_level": f"{settings.verdict_level:.0%}",
                  "min_n_eff": num(settings.min_n_eff, 0), "min_df": num(settings.min_df, 0),
                  "caution": num(settings.caution_half_width, 0)},
-        "provenance": _provenance(result.provenance),
+        "provenance": _provenance(result.provenance, locale),
     }
 
 
-def _item_weights(iw: pd.DataFrame) -> list[dict]:
+def _item_weights(iw: pd.DataFrame, locale: str = "zh_CN") -> list[dict]:
     """Mean index weight of each item over the sectors, with its range."""
     if not len(iw):
         return []
     g = iw.groupby(["construct", "item"], sort=False)["index_weight"]
     stats = g.agg(["mean", "min", "max", "size"]).reset_index()
-    return [{"construct": CONSTRUCTS_ZH.get(r["construct"], r["construct"]), "item": r["item"],
+    names = words.CONSTRUCTS[locale]
+    return [{"construct": names.get(r["construct"], r["construct"]), "item": r["item"],
              "mean": num(r["mean"], 3), "range": f"{r['min']:.3f}–{r['max']:.3f}",
              "sectors": int(r["size"])} for r in stats.to_dict("records")]
 
 
-def _weight_row(row: dict) -> dict:
+def _weight_row(row: dict, locale: str = "zh_CN") -> dict:
     weight = row.get("weight")
-    return {"level": LEVELS_ZH.get(row.get("level"), row.get("level") or ""),
-            "name": str(row.get("name") or row.get("unit") or ""),
+    own = row.get("name_en") if locale == "en" else None
+    return {"level": words.LEVELS[locale].get(row.get("level"), row.get("level") or ""),
+            "name": str(own or row.get("name") or row.get("unit") or ""),
             "weight": num(weight, 3) if is_number(weight) else DASH,
-            "source": str(row.get("source") or "未注明")}
+            "source": words.source(str(row.get("source") or words.MISC[locale]["unstated"]),
+                                   locale)}
 
 
-def _precision(t: dict) -> dict:
+def _precision(t: dict, locale: str = "zh_CN") -> dict:
     """CI half-widths of district, categories and sectors, and the design effects."""
     def half(frame):
         return (frame["ci_high"] - frame["ci_low"]) / 2
     sec, w = half(t["sectors"]), t.get("weighting")
     return {"district": num(half(t["district"]).iloc[0], 2),
-            "categories": [{"name": r["name_zh"], "half": num(h, 2)}
+            "categories": [{"name": words.name(r, locale), "half": num(h, 2)}
                            for r, h in zip(t["categories"].to_dict("records"),
                                            half(t["categories"]), strict=True)],
             "sectors_min": num(sec.min(), 2), "sectors_max": num(sec.max(), 2),
@@ -153,14 +156,15 @@ def _precision(t: dict) -> dict:
             "deff_max": num(w["deff"].max(), 2) if w is not None and len(w) else DASH}
 
 
-def _provenance(p: dict) -> dict:
+def _provenance(p: dict, locale: str = "zh_CN") -> dict:
     versions = p.get("versions") or {}
     return {"input": str(p.get("input_sha256", ""))[:16],
             "settings": str(p.get("settings_sha256", ""))[:16],
-            "versions": "，".join(f"{k} {v}" for k, v in sorted(versions.items()))}
+            "versions": words.MISC[locale]["sep"].join(
+                f"{k} {v}" for k, v in sorted(versions.items()))}
 
 
-def quadrant_points(result: WaveResult) -> list[dict]:
+def quadrant_points(result: WaveResult, locale: str = "zh_CN") -> list[dict]:
     """Per category: drivers' mean importance and performance over its sectors, quadrants.
 
     The sectors' construct points (:func:`analysis.quadrants`) are averaged
@@ -179,11 +183,13 @@ def quadrant_points(result: WaveResult) -> list[dict]:
             continue
         mean = sel.groupby("code", sort=False)[["importance", "performance"]].mean()
         q = quadrants(mean.reset_index(), split=split)
-        out.append({"name": c["name_zh"],
+        out.append({"name": words.name(c, locale),
                     "importance_cut": float(q["importance_cut"].iloc[0]),
                     "performance_cut": float(q["performance_cut"].iloc[0]),
-                    "points": [{"label": CONSTRUCTS_ZH.get(r["code"], r["code"]),
+                    "points": [{"label": words.CONSTRUCTS[locale].get(r["code"], r["code"]),
                                 "importance": float(r["importance"]),
                                 "performance": float(r["performance"]),
-                                "quadrant": r["quadrant_zh"]} for r in q.to_dict("records")]})
+                                "quadrant": words.QUADRANTS[locale].get(
+                                    r["quadrant"], r["quadrant_zh"])}
+                               for r in q.to_dict("records")]})
     return out

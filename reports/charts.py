@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import re
 
+from reports.words import CHARTS
+
 RC = {
     "font.family": "sans-serif",
     "font.sans-serif": ["Noto Sans CJK SC", "DejaVu Sans"],
@@ -67,12 +69,12 @@ def draw(fn, *args) -> str:
         return _svg(fig, salt)
 
 
-def sector_chart(group: dict, key: str = "") -> str:
+def sector_chart(group: dict, key: str = "", locale: str = "zh_CN") -> str:
     """Sector indices of one category with their CIs and the category target line."""
-    return draw(_sector_fig, group, key)
+    return draw(_sector_fig, group, key, CHARTS[locale])
 
 
-def _sector_fig(group, key):
+def _sector_fig(group, key, w):
     rows = sorted(group["rows"], key=lambda r: r["value"])
     fig = figure(0.9 + 0.3 * len(rows))
     ax = fig.add_subplot()
@@ -81,21 +83,21 @@ def _sector_fig(group, key):
         ax.errorbar(r["value"], y, xerr=[[r["value"] - r["low"]], [r["high"] - r["value"]]],
                     fmt="o", color=colour, ms=5, capsize=3, lw=1.2)
     ax.axvline(group["target"], color=COLOURS["not_met"], ls="--", lw=1)
-    ax.annotate(f"目标 {group['target']:g}", (group["target"], len(rows) - 0.4),
+    ax.annotate(w["target"].format(group["target"]), (group["target"], len(rows) - 0.4),
                 xytext=(3, 0), textcoords="offset points", color=COLOURS["not_met"])
     ax.set_yticks(range(len(rows)), [r["name"] for r in rows])
     ax.set_ylim(-0.6, len(rows) - 0.2)
-    ax.set_xlabel("满意度指数（点为估计值，线段为95%置信区间）")
+    ax.set_xlabel(w["sector_axis"])
     ax.grid(axis="x", color="#e5e5e5", lw=0.6)
     return fig, f"sector-{key}"
 
 
-def trend_chart(trend: dict) -> str:
+def trend_chart(trend: dict, locale: str = "zh_CN") -> str:
     """District and category indices over the waves, with CIs and dashed targets."""
-    return draw(_trend_fig, trend)
+    return draw(_trend_fig, trend, CHARTS[locale])
 
 
-def _trend_fig(trend):
+def _trend_fig(trend, w):
     fig = figure(2.5)
     ax = fig.add_subplot()
     x = {w: i for i, w in enumerate(trend["waves"])}
@@ -110,18 +112,18 @@ def _trend_fig(trend):
             ax.axhline(s["target"], color=colour, ls="--", lw=0.8)
     ax.set_xticks(range(len(x)), list(x))
     ax.set_xlim(-0.4, len(x) - 0.6)
-    ax.set_ylabel("满意度指数")
+    ax.set_ylabel(w["index"])
     ax.legend(loc="lower left", frameon=False, fontsize=8)
     ax.grid(axis="y", color="#e5e5e5", lw=0.6)
     return fig, "trend"
 
 
-def quadrant_chart(group: dict, key: str = "") -> str:
+def quadrant_chart(group: dict, key: str = "", locale: str = "zh_CN") -> str:
     """Importance-performance chart (四分图) of one category's drivers."""
-    return draw(_quadrant_fig, group, key)
+    return draw(_quadrant_fig, group, key, CHARTS[locale])
 
 
-def _quadrant_fig(group, key):
+def _quadrant_fig(group, key, w):
     fig = figure(3.2)
     ax = fig.add_subplot()
     xs = [p["importance"] for p in group["points"]]
@@ -134,13 +136,13 @@ def _quadrant_fig(group, key):
     ax.axvline(ic, color="#888888", lw=0.8)
     ax.axhline(pc, color="#888888", lw=0.8)
     pad(ax, xs + [ic], ys + [pc])
-    corners = (("维持区", 0.02, 0.97, "left", "top"), ("优势区", 0.98, 0.97, "right", "top"),
-               ("机会区", 0.02, 0.03, "left", "bottom"), ("修补区", 0.98, 0.03, "right", "bottom"))
-    for text, cx, cy, ha, va in corners:
+    places = ((0.02, 0.97, "left", "top"), (0.98, 0.97, "right", "top"),
+              (0.02, 0.03, "left", "bottom"), (0.98, 0.03, "right", "bottom"))
+    for text, (cx, cy, ha, va) in zip(w["corners"], places, strict=True):
         ax.text(cx, cy, text, transform=ax.transAxes, ha=ha, va=va, color="#888888")
-    ax.set_xlabel("重要性（对顾客满意的总效应）")
-    ax.set_ylabel("表现（指数）")
-    ax.set_title(f"{group['name']}：改进优先级四分图", loc="left", fontweight="bold")
+    ax.set_xlabel(w["importance"])
+    ax.set_ylabel(w["performance"])
+    ax.set_title(w["quadrant_title"].format(group["name"]), loc="left", fontweight="bold")
     return fig, f"quadrant-{key}"
 
 
@@ -153,9 +155,12 @@ def pad(ax, xs, ys, share: float = 0.15) -> None:
 
 
 def bulletin_charts(charts: dict) -> dict:
-    """Every chart of a bulletin context's ``charts`` data, as SVG strings."""
+    """Every chart of a bulletin context's ``charts`` data, as SVG strings, labelled in the
+    edition's language (``charts["locale"]``, Chinese when absent)."""
+    lang = charts.get("locale", "zh_CN")
     return {
-        "sectors": [sector_chart(g, str(i)) for i, g in enumerate(charts["sectors"])],
-        "trend": trend_chart(charts["trend"]) if charts.get("trend") else None,
-        "quadrants": [quadrant_chart(g, str(i)) for i, g in enumerate(charts["quadrants"])],
+        "sectors": [sector_chart(g, str(i), lang) for i, g in enumerate(charts["sectors"])],
+        "trend": trend_chart(charts["trend"], lang) if charts.get("trend") else None,
+        "quadrants": [quadrant_chart(g, str(i), lang)
+                      for i, g in enumerate(charts["quadrants"])],
     }

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analysis import WaveResult, change
-from reports import annex
+from reports import annex, words
 from reports.fmt import (
     DASH,
     INSUFFICIENT,
@@ -23,7 +23,7 @@ from reports.fmt import (
 )
 
 HEADLINE = "satisfaction"
-LOCALES = ("zh_CN",)
+LOCALES = words.LOCALES
 
 
 def bulletin_context(
@@ -49,25 +49,31 @@ def bulletin_context(
     pairs, oldest first, for the trend chart. ``aggregation_weights`` (rows with
     level, unit, name, weight, source) and ``intake`` (received, quarantined,
     reasons) are shown when given, since a wave result does not carry them.
+    ``locale`` picks the edition: "zh_CN" (official) or "en", whose ``title`` and
+    ``district_name`` the caller gives in English.
     """
-    if locale not in LOCALES:
-        raise ValueError(f"locale must be one of {LOCALES}, got {locale!r}")
+    words.check(locale)
     changes = _changes(previous, result)
-    prev_label = wave_label(previous_code) if previous_code else "上期"
+    en = locale == "en"
+    label = words.wave_en if en else wave_label
+    prev_label = label(previous_code) if previous_code else words.MISC[locale]["last_wave"]
     ctx = {
-        "lang": "zh-CN", "locale": locale, "title": title, "district_name": district_name,
-        "issue": issue_label(issue_no, date), "date": date_label(date),
-        "date_iso": date.isoformat(), "wave_code": wave_code, "wave": wave_label(wave_code),
+        "lang": "en" if en else "zh-CN", "locale": locale, "title": title,
+        "district_name": district_name,
+        "issue": words.issue_en(wave_code, issue_no, date) if en else issue_label(issue_no, date),
+        "date": words.date_en(date) if en else date_label(date),
+        "date_iso": date.isoformat(), "wave_code": wave_code, "wave": label(wave_code),
+        "wave_long": words.wave_long_en(wave_code) if en else wave_label(wave_code),
         "previous_wave": prev_label if previous is not None else None, "draft": bool(draft),
         "ci_level": f"{result.settings['ci_level']:.0%}",
         "verdict_level": f"{result.settings['verdict_level']:.0%}",
     }
-    ctx["headline"] = headline_rows(result, changes, district_name)
-    ctx["summary"] = summary_text(ctx)
-    ctx["categories"] = sector_groups(result, changes)
-    ctx["ranking"] = ranking(result)
-    ctx["data_quality"] = annex.data_quality(result, intake)
-    ctx["methodology"] = annex.methodology(result, aggregation_weights)
+    ctx["headline"] = headline_rows(result, changes, district_name, locale)
+    ctx["summary"] = summary_en(ctx) if en else summary_text(ctx)
+    ctx["categories"] = sector_groups(result, changes, locale)
+    ctx["ranking"] = ranking(result, locale)
+    ctx["data_quality"] = annex.data_quality(result, intake, locale)
+    ctx["methodology"] = annex.methodology(result, aggregation_weights, locale)
     ctx["charts"] = chart_data(result, ctx, wave_code, previous, previous_code, history)
     return ctx
 
@@ -81,19 +87,23 @@ def _changes(previous, result) -> dict:
     return {(r["level"], str(r["unit"])): r for r in c.to_dict("records")}
 
 
-def _change_cells(changes: dict, level: str, unit) -> dict:
+def _change_cells(changes: dict, level: str, unit, locale: str = "zh_CN") -> dict:
     row = changes.get((level, str(unit)))
     if row is None:
         return {"change": DASH, "change_sig": "", "change_key": None}
-    return {"change": signed(row["delta"]), "change_sig": row["change_zh"],
-            "change_key": row["change"]}
+    sig = row["change_zh"] if locale == "zh_CN" else words.CHANGES[locale][row["change"]]
+    return {"change": signed(row["delta"]), "change_sig": sig, "change_key": row["change"]}
 
 
-def _verdict(row: dict) -> tuple[str, str | None]:
+def _verdict(row: dict, locale: str = "zh_CN") -> tuple[str, str | None]:
     if not row.get("published", True):
-        return INSUFFICIENT, "insufficient"
+        return (INSUFFICIENT if locale == "zh_CN" else words.VERDICTS[locale]["insufficient"],
+                "insufficient")
     key = row.get("verdict")
-    return (row.get("verdict_zh") or DASH), (key if isinstance(key, str) else None)
+    key = key if isinstance(key, str) else None
+    if locale == "zh_CN":
+        return (row.get("verdict_zh") or DASH), key
+    return words.VERDICTS[locale].get(key, DASH), key
 
 
 def _figures(row: dict) -> dict:
@@ -107,18 +117,24 @@ def _figures(row: dict) -> dict:
     }
 
 
-def headline_rows(result: WaveResult, changes: dict, district_name: str) -> list[dict]:
+def headline_rows(result: WaveResult, changes: dict, district_name: str,
+                  locale: str = "zh_CN") -> list[dict]:
     """District index, then every category against its target from the result."""
+    en = locale == "en"
     d = result.tables["district"].to_dict("records")[0]
-    rows = [{"key": "district", "label": f"{district_name}顾客满意度指数", "target": DASH,
+    rows = [{"key": "district", "name": district_name,
+             "label": (f"{district_name} customer satisfaction index" if en
+                       else f"{district_name}顾客满意度指数"), "target": DASH,
              "verdict": DASH, "verdict_key": None, **_figures(d),
-             **_change_cells(changes, "district", d["unit"])}]
+             **_change_cells(changes, "district", d["unit"], locale)}]
     for c in result.tables["categories"].to_dict("records"):
-        verdict, key = _verdict(c)
-        rows.append({"key": str(c["unit"]), "label": f"{c['name_zh']}满意度指数",
+        verdict, key = _verdict(c, locale)
+        name = words.name(c, locale)
+        rows.append({"key": str(c["unit"]), "name": name,
+                     "label": f"{name} index" if en else f"{name}满意度指数",
                      "target": num(c["target"], 0), "target_value": float(c["target"]),
                      "verdict": verdict, "verdict_key": key, **_figures(c),
-                     **_change_cells(changes, "category", c["unit"])})
+                     **_change_cells(changes, "category", c["unit"], locale)})
     return rows
 
 
@@ -135,7 +151,32 @@ def summary_text(ctx: dict) -> list[str]:
     return lines
 
 
-def sector_groups(result: WaveResult, changes: dict) -> list[dict]:
+VERDICT_PHRASES = {"met": "significantly above the target of {t}",
+                   "not_met": "significantly below the target of {t}",
+                   "not_different": "not significantly different from the target of {t}",
+                   "insufficient": "based on too few responses to be judged against the "
+                                   "target of {t}"}
+
+
+def summary_en(ctx: dict) -> list[str]:
+    """The headline in English sentences, as a statistical release words them."""
+    first, *cats = ctx["headline"]
+    ci = ctx["ci_level"].replace("%", " %")
+    lines = [f"In {ctx['wave']} the {first['label']} stood at {first['estimate']} "
+             f"({ci} CI {first['ci']})."]
+    if ctx["previous_wave"] and first["change"] != DASH:
+        delta = float(first["change"])
+        move = ("unchanged from" if delta == 0 else
+                f"{abs(delta):.1f} points {'higher' if delta > 0 else 'lower'} than in")
+        lines[0] += f" It was {move} {ctx['previous_wave']} ({first['change_sig']})."
+    for c in cats:
+        phrase = VERDICT_PHRASES.get(c["verdict_key"], "compared with a target of {t}")
+        lines.append(f"The {words.compound(c['name'])} index is {c['estimate']} ({ci} CI "
+                     f"{c['ci']}), {phrase.format(t=c['target'])}.")
+    return lines
+
+
+def sector_groups(result: WaveResult, changes: dict, locale: str = "zh_CN") -> list[dict]:
     """Sectors grouped by category, in the result's order, with their verdicts."""
     sectors = result.tables["sectors"]
     cat_of = annex.sector_categories(result)
@@ -144,21 +185,23 @@ def sector_groups(result: WaveResult, changes: dict) -> list[dict]:
         rows = []
         for s in sectors[cat_of.reindex(sectors["unit"]).to_numpy() == c["unit"]].to_dict(
                 "records"):
-            verdict, key = _verdict(s)
-            rows.append({"code": str(s["unit"]), "name": s["name_zh"], "verdict": verdict,
-                         "verdict_key": key, **_figures(s),
-                         **_change_cells(changes, "sector", s["unit"])})
-        groups.append({"code": str(c["unit"]), "name": c["name_zh"],
+            verdict, key = _verdict(s, locale)
+            rows.append({"code": str(s["unit"]), "name": words.name(s, locale),
+                         "verdict": verdict, "verdict_key": key, **_figures(s),
+                         **_change_cells(changes, "sector", s["unit"], locale)})
+        groups.append({"code": str(c["unit"]), "name": words.name(c, locale),
                        "target": num(c["target"], 0), "target_value": float(c["target"]),
                        "rows": rows})
     return groups
 
 
-def ranking(result: WaveResult) -> dict:
-    """Published enterprises by sector, ordered by their shrunk (fair) estimate; a sector
-    whose enterprises do not differ beyond sampling error is listed unranked (``tied``)."""
+def ranking(result: WaveResult, locale: str = "zh_CN") -> dict:
+    """Published enterprises by sector, ordered by their shrunk (fair) estimate (enterprise
+    names as registered, in every edition); a sector whose enterprises do not differ beyond
+    sampling error is listed unranked (``tied``)."""
     ent = result.tables["enterprises"]
-    names = result.tables["sectors"].set_index("unit")["name_zh"]
+    names = {r["unit"]: words.name(r, locale)
+             for r in result.tables["sectors"].to_dict("records")}
     sectors = result.tables["sectors"].set_index("unit")
     groups = []
     for code in sectors.index:
@@ -195,19 +238,23 @@ def chart_data(result, ctx, wave_code, previous, previous_code, history) -> dict
                                                  "verdict_key", "published")}
                               for r in g["rows"]]}
                     for g in ctx["categories"]],
-        "trend": _trend(waves, ctx["district_name"]) if len(waves) > 1 else None,
-        "quadrants": annex.quadrant_points(result),
+        "trend": (_trend(waves, ctx["district_name"], ctx["locale"]) if len(waves) > 1
+                  else None),
+        "quadrants": annex.quadrant_points(result, ctx["locale"]),
+        "locale": ctx["locale"],
     }
 
 
-def _trend(waves, district_name: str) -> dict:
+def _trend(waves, district_name: str, locale: str = "zh_CN") -> dict:
     """District and category indices with CIs over the waves, with category targets."""
     series = {}
     for code, res in waves:
-        frames = [res.tables["district"].assign(name_zh=district_name, target=float("nan")),
+        frames = [res.tables["district"].assign(name_zh=district_name, name_en=district_name,
+                                                target=float("nan")),
                   res.tables["categories"]]
         for row in pd.concat(frames, ignore_index=True).to_dict("records"):
-            s = series.setdefault(str(row["unit"]), {"name": row["name_zh"], "points": [],
+            s = series.setdefault(str(row["unit"]), {"name": words.name(row, locale),
+                                                      "points": [],
                                                       "target": None})
             s["points"].append({"wave": code, "value": float(row["estimate"]),
                                 "low": float(row["ci_low"]), "high": float(row["ci_high"])})

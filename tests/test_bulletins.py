@@ -114,9 +114,9 @@ def test_public_pages_and_feed(published):
     assert client.get("/bulletins/2026Q4").status_code == 404
     assert client.get("/bulletins/nope.pdf").status_code == 404
     english = client.get("/bulletins/2026Q3?lang=en").get_data(as_text=True)
-    assert "published in Chinese" in english and "All bulletins" in english
-    assert "published in Chinese" not in client.get("/bulletins/2026Q3?lang=zh_CN").get_data(
-        as_text=True)
+    assert "English edition, published together" in english and "All bulletins" in english
+    assert "English edition, published together" not in client.get(
+        "/bulletins/2026Q3?lang=zh_CN").get_data(as_text=True)
 
 
 def test_tables_downloads_match_the_snapshot(published, demo):

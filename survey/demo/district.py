@@ -1,25 +1,21 @@
-"""Load the synthetic demo district into the database (`flask demo`)."""
+"""Load the synthetic demo district into the database (`flask demo`, survey/demo/cli.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import click
 import numpy as np
 import pandas as pd
-from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask import current_app
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 import instruments
 from analysis.simulate import TAU, Items, enterprise_effects, simulate_responses
-from survey.db import session_scope
 from survey.demo import field_demo, spec
 from survey.keys import link_key, receipt_key
 from survey.model import Answer, Category, CollectionLink, Enterprise, Response, Sector, Wave
 from survey.ops import quarantine
-from survey.ops.links import resign_unsigned, survey_url
 from survey.ops.tokens import sign_token
 from survey.ops.uscc import ALPHABET, make_code
 
@@ -253,35 +249,3 @@ def first_open_link(session: Session) -> CollectionLink | None:
         .order_by(CollectionLink.id)
         .limit(1)
     )
-
-
-@click.command("demo")
-@with_appcontext
-@click.option("--if-empty", is_flag=True, help="Do nothing when the database holds data.")
-def demo_command(if_empty: bool) -> None:
-    """Load the synthetic demo district (sectors, enterprises, 2 waves, responses)."""
-    session = session_scope(write=True)
-    try:
-        if is_loaded(session):
-            if not if_empty:
-                raise click.ClickException("the database already holds data; demo not loaded")
-            # Links made before tokens were signed (or under another key) get new tokens.
-            resigned = resign_unsigned(session, link_key(current_app.config))
-            session.commit()
-            if resigned:
-                click.echo(f"{resigned} unsigned link(s) re-issued")
-        else:
-            today = dt.datetime.now().date()
-            counts = load(session, current_app.config["DEMO_SEED"], today)
-            session.commit()
-            click.echo("demo loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-        link = first_open_link(session)
-        if link is not None:
-            click.echo(f"demo survey: {survey_url(link.token)}")
-    finally:
-        session.close()
-
-
-def init_app(app: Flask) -> None:
-    """Register the `demo` command."""
-    app.cli.add_command(demo_command)

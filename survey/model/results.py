@@ -76,6 +76,9 @@ class Bulletin(Base):
     # Rendered once at publication (charts and PDF take seconds): served as stored.
     html: Mapped[str] = mapped_column(Text, default="")
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The English edition, frozen together with the Chinese one (None before it existed).
+    html_en: Mapped[str | None] = mapped_column(Text)
+    pdf_en: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     wave: Mapped[Wave] = relationship()
 

@@ -35,9 +35,9 @@ def previous_wave(session: Session, wave: Wave) -> Wave | None:
 
 def aggregation_weights(session: Session) -> list[dict]:
     """Category and sector aggregation weights with their sources, for the annex."""
-    rows = [{"level": "category", "name": c.name_zh, "weight": c.weight,
+    rows = [{"level": "category", "name": c.name_zh, "name_en": c.name_en, "weight": c.weight,
              "source": c.weight_source} for c in session.scalars(select(Category))]
-    rows += [{"level": "sector", "name": s.name_zh, "weight": s.weight,
+    rows += [{"level": "sector", "name": s.name_zh, "name_en": s.name_en, "weight": s.weight,
               "source": s.weight_source} for s in session.scalars(select(Sector))]
     return rows
 
@@ -70,6 +70,8 @@ def snapshot_meta(session: Session, wave: Wave) -> dict:
         "issue_label": issue_label(wave),
         "title": current_app.config["BULLETIN_TITLE"],
         "district_name": current_app.config["DISTRICT_NAME"],
+        "title_en": current_app.config["BULLETIN_TITLE_EN"],
+        "district_name_en": current_app.config["DISTRICT_NAME_EN"],
         "previous_code": prev.code if prev else None,
         "aggregation_weights": aggregation_weights(session),
         # The data-quality section reads the reviewed gap flags beside the intake counts.
@@ -77,23 +79,34 @@ def snapshot_meta(session: Session, wave: Wave) -> dict:
     }
 
 
+# The English names of snapshots frozen before the English edition existed.
+ENGLISH_DEFAULTS = {"title_en": "Customer Satisfaction Index Bulletin: Service Industries",
+                    "district_name_en": "Jinpu New Area"}
+
+
 def context_of(result: WaveResult, previous: WaveResult | None, meta: dict, *,
-               date: dt.date, draft: bool) -> dict:
-    """The report context of a result and its frozen metadata."""
+               date: dt.date, draft: bool, locale: str = "zh_CN") -> dict:
+    """The report context of a result and its frozen metadata, in the edition's language."""
+    en = locale == "en"
+    if en:
+        title = meta.get("title_en") or ENGLISH_DEFAULTS["title_en"]
+        district = meta.get("district_name_en") or ENGLISH_DEFAULTS["district_name_en"]
+    else:
+        title, district = meta["title"], meta["district_name"]
     return bulletin_context(
         result, previous, wave_code=meta["wave_code"], issue_no=meta["issue_label"],
-        title=meta["title"], date=date, district_name=meta["district_name"], draft=draft,
+        title=title, date=date, district_name=district, draft=draft, locale=locale,
         previous_code=meta["previous_code"], aggregation_weights=meta["aggregation_weights"],
         intake=meta["intake"],
     )
 
 
-def published_context(bulletin: Bulletin) -> dict:
+def published_context(bulletin: Bulletin, locale: str = "zh_CN") -> dict:
     """A published revision's context, rebuilt only from its stored snapshot."""
     previous = WaveResult.from_json(bulletin.previous_json) if bulletin.previous_json else None
     published = bulletin.published_at or clock.now()
     return context_of(WaveResult.from_json(bulletin.result_json), previous, bulletin.meta,
-                      date=published.date(), draft=False)
+                      date=published.date(), draft=False, locale=locale)
 
 
 def console_charts(session: Session, wave: Wave, result: WaveResult) -> dict:

@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey import clock
@@ -28,8 +29,8 @@ from survey.ops.compute import compute_and_store
 ROOT = Path(__file__).resolve().parents[2]  # the repository
 # Settings a job process must share with the web process that started it.
 SHARED_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "HASH_KEY", "LINK_KEY", "RECEIPT_KEY",
-                   "PUBLIC_BASE_URL",
-                   "DISTRICT_NAME", "BULLETIN_TITLE", "TIMEZONE")
+                   "PUBLIC_BASE_URL", "DISTRICT_NAME", "BULLETIN_TITLE", "DISTRICT_NAME_EN",
+                   "BULLETIN_TITLE_EN", "TIMEZONE")
 
 
 def enqueue(session: Session, kind: str, wave_id: int, user_id: int | None,
@@ -75,16 +76,17 @@ def run(session: Session, job: Job) -> None:
     """Do the job's work, recording progress; failures are recorded, never raised."""
     job.status = "running"
     _progress(session, job, 5, "started")
+    def say(percent: int, message: str) -> None:
+        _progress(session, job, percent, message)
+
     try:
         if job.kind == "compute":
-            compute_and_store(session, job.wave,
-                              lambda percent, message: _progress(session, job, percent, message))
+            compute_and_store(session, job.wave, say)
         elif job.kind == "appeal_effect":
             _appeal_effect(session, job)
         else:
-            _progress(session, job, 20, "computing and rendering the bulletin")
             bulletin = publish.publish(session, job.wave, job.created_by,
-                                       job.params.get("changes", ""))
+                                       job.params.get("changes", ""), say)
             session.flush()
             job.message = f"revision {bulletin.revision}"
         job.status, job.progress = "done", 100
@@ -129,6 +131,29 @@ def run_command(job_id: int) -> None:
         click.echo(f"job {job_id}: {job.status} {job.message}")
     finally:
         session.close()
+
+
+def seconds_left(session: Session, job: Job, now: dt.datetime | None = None) -> int | None:
+    """Estimated seconds until a queued or running job finishes, None when unknown.
+
+    The typical duration is the median of the last finished jobs of the same kind; without
+    one, the time so far is extrapolated from the progress.
+    """
+    if job.status not in ("queued", "running"):
+        return None
+    now = now or clock.now()
+    elapsed = (now - clock.aware(job.created_at)).total_seconds()
+    done = session.execute(
+        select(Job.created_at, Job.finished_at)
+        .where(Job.kind == job.kind, Job.status == "done", Job.finished_at.is_not(None))
+        .order_by(Job.id.desc()).limit(5)
+    ).all()
+    took = sorted((clock.aware(f) - clock.aware(c)).total_seconds() for c, f in done)
+    if took:
+        return max(int(took[len(took) // 2] - elapsed), 1)
+    if job.progress < 10 or elapsed <= 0:
+        return None
+    return max(int(elapsed * (100 - job.progress) / job.progress), 1)
 
 
 def is_stale(job: Job, now: dt.datetime | None = None) -> bool:

@@ -18,7 +18,7 @@ from survey.ops.bulletin_context import (
     published_context,
     snapshot_meta,
 )
-from survey.ops.compute import code_version, compute_and_store, latest_result
+from survey.ops.compute import Progress, code_version, compute_and_store, latest_result
 
 
 def current_result(session: Session, wave: Wave) -> WaveResult:
@@ -32,13 +32,13 @@ def current_result(session: Session, wave: Wave) -> WaveResult:
     return result
 
 
-def draft_context(session: Session, wave: Wave) -> dict:
+def draft_context(session: Session, wave: Wave, locale: str = "zh_CN") -> dict:
     """A wave's bulletin as it would be published now, marked as a draft."""
     result = current_result(session, wave)
     meta = snapshot_meta(session, wave)
     prev = previous_wave(session, wave)
     previous = current_result(session, prev) if prev else None
-    return context_of(result, previous, meta, date=clock.today(), draft=True)
+    return context_of(result, previous, meta, date=clock.today(), draft=True, locale=locale)
 
 
 def latest_bulletin(session: Session, wave: Wave) -> Bulletin | None:
@@ -49,17 +49,21 @@ def latest_bulletin(session: Session, wave: Wave) -> Bulletin | None:
     ).first()
 
 
-def publish(session: Session, wave: Wave, user_id: int | None, changes: str = "") -> Bulletin:
+def publish(session: Session, wave: Wave, user_id: int | None, changes: str = "",
+            progress: Progress | None = None) -> Bulletin:
     """Freeze the wave's current result as a new bulletin revision; the caller commits.
 
     The first publication is revision 1; each correction adds the next revision and must
-    say what changed.
+    say what changed. Both editions (Chinese and English, page and PDF) are rendered from
+    the same snapshot and frozen together; ``progress(percent, message)`` hears each step.
     """
+    say = progress or (lambda _percent, _message: None)
     if wave.status not in ("closed", "published"):
         raise ValueError(f"wave {wave.code} is {wave.status}: close it before publishing")
     last = latest_bulletin(session, wave)
     if last is not None and not changes.strip():
         raise ValueError("a corrected revision must say what changed")
+    say(10, "computing the result")
     result = current_result(session, wave)
     prev = previous_wave(session, wave)
     bulletin = Bulletin(
@@ -71,8 +75,14 @@ def publish(session: Session, wave: Wave, user_id: int | None, changes: str = ""
         code_version=code_version(), changes=changes.strip(),
         published_at=clock.now(),
     )
+    say(30, "rendering the Chinese edition")
     bulletin.html = bulletin_html(published_context(bulletin))
+    say(50, "rendering the Chinese PDF")
     bulletin.pdf = html_to_pdf(bulletin.html)
+    say(70, "rendering the English edition")
+    bulletin.html_en = bulletin_html(published_context(bulletin, "en"))
+    say(80, "rendering the English PDF")
+    bulletin.pdf_en = html_to_pdf(bulletin.html_en)
     session.add(bulletin)
     wave.status = "published"
     return bulletin
