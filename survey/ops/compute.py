@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from analysis import Settings, WaveResult, compute_wave
 from survey.model import ComputedResult, Response, Wave
-from survey.ops import frames, quality
+from survey.ops import frames, integrity, quality, under_review
 from survey.ops.bulletin_context import console_charts
 
 Progress = Callable[[int, str], None]
@@ -79,20 +79,25 @@ def compute_and_store(session: Session, wave: Wave, progress: Progress | None = 
                       ) -> tuple[ComputedResult, WaveResult]:
     """The one path from responses to a stored result, used by the CLI, the console's job
     and the bulletins: refresh the quality flags (committed, so they stand even if the
-    computation fails), compute, store the result with its console charts and the indices
-    with and without quarantined responses. The caller commits the stored row.
+    computation fails) and the surge holds (:mod:`survey.ops.integrity`), compute, store the
+    result with its console charts, the surges and the enterprises under review
+    (``charts["integrity"]``) and the indices with and without quarantined responses. The
+    caller commits the stored row.
 
     ``progress(percent, message)`` is told as each step starts.
     """
     say = progress or (lambda _percent, _message: None)
     say(10, "checking response quality")
     quality.refresh(session, wave)
+    say(15, "screening arrivals for surges")
+    _counts, screening = integrity.refresh(session, wave)
     session.commit()
     say(20, "computing indices")
     result = compute(session, wave)
     say(60, "drawing charts")
     row = store_result(session, wave, result)
     row.charts = console_charts(session, wave, result)
+    row.charts["integrity"] = under_review.integrity_charts(session, wave, result, screening)
     say(80, "comparing with quarantined responses")
     row.with_quarantined = with_quarantined(session, wave, result)
     session.flush()
