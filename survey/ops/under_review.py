@@ -24,24 +24,6 @@ from survey.ops import audit, integrity
 HEADLINE = "satisfaction"
 
 
-def previous_result(session: Session, wave: Wave) -> WaveResult | None:
-    """The result of the latest wave that closed before ``wave`` opened: its stored result,
-    else computed now (not stored); None when there is none or it has no responses."""
-    from survey.ops import compute  # compute imports this module
-
-    prev = session.scalars(select(Wave).where(Wave.closes_on < wave.opens_on)
-                           .order_by(Wave.closes_on.desc()).limit(1)).first()
-    if prev is None:
-        return None
-    row = compute.latest_result(session, prev)
-    if row is not None:
-        return compute.parsed(row.result_json)
-    try:
-        return compute.compute(session, prev)
-    except ValueError:
-        return None
-
-
 def halves(session: Session, wave: Wave, result: WaveResult) -> pd.DataFrame:
     """Each enterprise's index in the earlier and later half of the wave: the estimate moved
     by the half's mean proxy score (:func:`survey.ops.integrity.respondent_scores`) minus
@@ -67,10 +49,10 @@ def _enterprises(result: WaveResult) -> pd.DataFrame:
                          "se": t["se"]})
 
 
-def jumps(session: Session, wave: Wave, result: WaveResult, held: set[int]) -> list[dict]:
-    """JSON-ready rows of the enterprises whose index jumped: jump, z, corroborated and
-    under_review (before any analyst's decision)."""
-    previous = previous_result(session, wave)
+def jumps(session: Session, wave: Wave, result: WaveResult, held: set[int],
+          previous: WaveResult | None) -> list[dict]:
+    """JSON-ready rows of the enterprises whose index jumped since ``previous`` (the result of
+    the wave before): jump, z and under_review (before any analyst's decision)."""
     if previous is None:
         return []
     current = _enterprises(result).merge(halves(session, wave, result), how="left")
@@ -83,7 +65,7 @@ def jumps(session: Session, wave: Wave, result: WaveResult, held: set[int]) -> l
 
 
 def integrity_charts(session: Session, wave: Wave, result: WaveResult,
-                     screening: integrity.Screening) -> dict:
+                     screening: integrity.Screening, previous: WaveResult | None) -> dict:
     """What the console shows of a computed wave's integrity: the surges per enterprise,
     each with its SVG timeline, and the index jumps."""
     names = dict(session.execute(select(Enterprise.id, Enterprise.name)).all())
@@ -91,7 +73,7 @@ def integrity_charts(session: Session, wave: Wave, result: WaveResult,
     for s in surges["enterprises"]:
         s["svg"] = timeline_chart(s["timeline"], str(s["enterprise_id"]))
     held = {s["enterprise_id"] for s in surges["enterprises"] if s["held"]}
-    rows = jumps(session, wave, result, held)
+    rows = jumps(session, wave, result, held, previous)
     for r in rows:
         r["name"] = names.get(r["enterprise_id"], str(r["enterprise_id"]))
     return {"surges": surges, "jumps": rows}
