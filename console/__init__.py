@@ -13,6 +13,7 @@ from console import (  # noqa: F401  (each module registers its routes)
     enterprises,
     exports,
     instruments_admin,
+    integrity,
     invitations,
     quarantine,
     results,

@@ -21,6 +21,7 @@ from reports.fmt import (
     signed,
     wave_label,
 )
+from reports.integrity_annex import integrity_annex, ranked_out
 
 HEADLINE = "satisfaction"
 LOCALES = ("zh_CN",)
@@ -41,6 +42,7 @@ def bulletin_context(
     history: Sequence[tuple[str, WaveResult]] = (),
     aggregation_weights: Sequence[dict] | None = None,
     intake: dict | None = None,
+    integrity: dict | None = None,
 ) -> dict:
     """Everything the bulletin shows, as primitives and plain dicts.
 
@@ -48,7 +50,9 @@ def bulletin_context(
     :func:`analysis.change`); ``history`` lists earlier ``(wave code, result)``
     pairs, oldest first, for the trend chart. ``aggregation_weights`` (rows with
     level, unit, name, weight, source) and ``intake`` (received, quarantined,
-    reasons) are shown when given, since a wave result does not carry them.
+    reasons) are shown when given, since a wave result does not carry them; so is
+    ``integrity`` (held and released per sector and reason, enterprises under review, who
+    are left out of the ranking).
     """
     if locale not in LOCALES:
         raise ValueError(f"locale must be one of {LOCALES}, got {locale!r}")
@@ -65,7 +69,8 @@ def bulletin_context(
     ctx["headline"] = headline_rows(result, changes, district_name)
     ctx["summary"] = summary_text(ctx)
     ctx["categories"] = sector_groups(result, changes)
-    ctx["ranking"] = ranking(result)
+    ctx["ranking"] = ranking(result, ranked_out(integrity))
+    ctx["integrity"] = integrity_annex(integrity, result.settings)
     ctx["data_quality"] = annex.data_quality(result, intake)
     ctx["methodology"] = annex.methodology(result, aggregation_weights)
     ctx["charts"] = chart_data(result, ctx, wave_code, previous, previous_code, history)
@@ -154,13 +159,15 @@ def sector_groups(result: WaveResult, changes: dict) -> list[dict]:
     return groups
 
 
-def ranking(result: WaveResult) -> dict:
-    """Published enterprises by sector, ordered by their shrunk (fair) estimate."""
+def ranking(result: WaveResult, held_out: set[str] = frozenset()) -> dict:
+    """Published enterprises by sector, ordered by their shrunk (fair) estimate, without the
+    units in ``held_out`` (enterprises under review; their positions stay vacant)."""
     ent = result.tables["enterprises"]
+    out = ent["unit"].astype(str).isin(held_out)
     names = result.tables["sectors"].set_index("unit")["name_zh"]
     groups = []
     for code in result.tables["sectors"]["unit"]:
-        t = ent[(ent["sector"] == code) & ent["published"]].sort_values("league_position")
+        t = ent[(ent["sector"] == code) & ent["published"] & ~out].sort_values("league_position")
         if not len(t):
             continue
         rows = [{"position": int(r["league_position"]), "name": str(r["name"]),
@@ -169,7 +176,8 @@ def ranking(result: WaveResult) -> dict:
                 for r in t.to_dict("records") if is_number(r["league_position"])]
         groups.append({"sector": names.get(code, code), "rows": rows})
     return {"groups": groups, "ranked": sum(len(g["rows"]) for g in groups),
-            "not_ranked": int((~ent["published"]).sum()), "total": len(ent)}
+            "not_ranked": int((~ent["published"]).sum()), "total": len(ent),
+            "under_review": int((out & ent["published"]).sum())}
 
 
 def chart_data(result, ctx, wave_code, previous, previous_code, history) -> dict:

@@ -170,7 +170,7 @@ def test_fast_patient_attack_is_held_and_moves_no_index(attacked):
 
 
 def test_attack_surges_are_kept_for_the_console_timeline(attacked):
-    surges = attacked["row"].charts["integrity"]["surges"]["enterprises"]
+    surges = attacked["row"].integrity["surges"]["enterprises"]
     by_id = {s["enterprise_id"]: s for s in surges}
     for ent in (attacked["friend"], attacked["rival"]):
         s = by_id[ent]

@@ -1,11 +1,11 @@
-"""integrity: analysts' decisions on enterprises under review (index_review)
+"""integrity: surges kept with a computed result, decisions on enterprises under review
 
 Revision ID: 0011_integrity
 Revises: 0010
 Create Date: 2026-12-02 18:50:00
 
-Surge holds are reason codes on response.flags and the surge timelines live in
-computed_result.charts (both JSON), so only the decisions need a table.
+Surge holds are reason codes on response.flags (JSON); computed_result.integrity keeps the
+surge windows, timelines and index jumps of a computation; index_review the decisions.
 """
 
 from alembic import op
@@ -19,6 +19,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('computed_result', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('integrity', sa.JSON(), nullable=True))
+
     op.create_table(
         'index_review',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -46,3 +49,6 @@ def downgrade() -> None:
     with op.batch_alter_table('index_review', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_index_review_wave_id'))
     op.drop_table('index_review')
+
+    with op.batch_alter_table('computed_result', schema=None) as batch_op:
+        batch_op.drop_column('integrity')

@@ -44,6 +44,9 @@ class ComputedResult(Base):
     # The same indices with quarantined responses included, for comparison (None: none
     # were quarantined): [{"level", "unit", "name", "without", "with", "n_without", ...}].
     with_quarantined: Mapped[list | None] = mapped_column(JSON)
+    # Integrity of the computation: {"surges": {"enterprises": [windows, timeline, svg...]},
+    # "jumps": [index jumps between waves]} (survey.ops.under_review.integrity_charts).
+    integrity: Mapped[dict | None] = mapped_column(JSON)
 
     wave: Mapped[Wave] = relationship()
 

@@ -17,6 +17,7 @@ from reports import bulletin_context
 from reports.charts import bulletin_charts
 from survey import clock
 from survey.model import Bulletin, Category, ComputedResult, Response, Sector, Wave
+from survey.ops.integrity_meta import integrity_meta
 
 
 def issue_label(wave: Wave) -> str:
@@ -67,6 +68,7 @@ def snapshot_meta(session: Session, wave: Wave) -> dict:
         "previous_code": prev.code if prev else None,
         "aggregation_weights": aggregation_weights(session),
         "intake": intake(session, wave),
+        "integrity": integrity_meta(session, wave),
     }
 
 
@@ -77,7 +79,7 @@ def context_of(result: WaveResult, previous: WaveResult | None, meta: dict, *,
         result, previous, wave_code=meta["wave_code"], issue_no=meta["issue_label"],
         title=meta["title"], date=date, district_name=meta["district_name"], draft=draft,
         previous_code=meta["previous_code"], aggregation_weights=meta["aggregation_weights"],
-        intake=meta["intake"],
+        intake=meta["intake"], integrity=meta.get("integrity"),
     )
 
 

@@ -89,7 +89,7 @@ def compute_and_store(session: Session, wave: Wave, progress: Progress | None = 
     and the bulletins: refresh the quality flags (committed, so they stand even if the
     computation fails) and the surge holds (:mod:`survey.ops.integrity`), compute, store the
     result with its console charts, the surges and the enterprises under review
-    (``charts["integrity"]``) and the indices with and without quarantined responses. The
+    (``integrity``) and the indices with and without quarantined responses. The
     caller commits the stored row.
 
     ``progress(percent, message)`` is told as each step starts.
@@ -105,7 +105,7 @@ def compute_and_store(session: Session, wave: Wave, progress: Progress | None = 
     say(60, "drawing charts")
     row = store_result(session, wave, result)
     row.charts = console_charts(session, wave, result)
-    row.charts["integrity"] = under_review.integrity_charts(
+    row.integrity = under_review.integrity_charts(
         session, wave, result, screening, previous_result(session, wave))
     say(80, "comparing with quarantined responses")
     row.with_quarantined = with_quarantined(session, wave, result)

@@ -2,7 +2,7 @@
 (:func:`analysis.answer_shift.under_review`), kept from the rankings until an analyst decides.
 
 The jumps are found when a wave is computed and kept with the result
-(``ComputedResult.charts["integrity"]``, with the surge timelines); the analysts' decisions
+(``ComputedResult.integrity``, with the surge timelines); the analysts' decisions
 are :class:`survey.model.IndexReview` rows, read whenever the rule is applied, so a decision
 takes effect without recomputing.
 """
@@ -91,7 +91,7 @@ def stored_jumps(session: Session, wave: Wave) -> list[dict]:
     decision on each (``decision``: None, "accept" or "keep")."""
     row = session.scalars(select(ComputedResult).where(ComputedResult.wave_id == wave.id)
                           .order_by(ComputedResult.id.desc()).limit(1)).first()
-    found = ((row.charts or {}).get("integrity") or {}).get("jumps", []) if row else []
+    found = (row.integrity or {}).get("jumps", []) if row else []
     decisions = latest_decisions(session, wave)
     return [r | {"decision": getattr(decisions.get(r["enterprise_id"]), "decision", None)}
             for r in found]
