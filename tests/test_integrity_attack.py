@@ -104,6 +104,8 @@ def attacked(demo_app, demo):
     wave = demo.scalars(select(Wave).where(Wave.code == "2026Q4")).one()
     before, friend, rival = _targets(demo, wave)
     last_id = demo.scalar(select(Response.id).order_by(Response.id.desc()).limit(1))
+    last_result = demo.scalar(select(ComputedResult.id).order_by(ComputedResult.id.desc())
+                              .limit(1)) or 0
     rng = np.random.default_rng(2026)
     fakes = []
     for target, mean, n in ((friend, 0.93, 90), (rival, 0.12, 45)):
@@ -129,16 +131,16 @@ def attacked(demo_app, demo):
                "statuses": statuses, "fakes": fake_rows, "row": row, "wave": wave}
     finally:
         demo_app.config["CLOCK_NOW"], limiter.enabled = old_clock, True
-        _clean(demo, wave, last_id)
+        _clean(demo, wave, last_id, last_result)
 
 
-def _clean(session, wave, last_id) -> None:
+def _clean(session, wave, last_id, last_result) -> None:
     """Remove the fakes and what this test stored, so other demo tests see the demo."""
     session.rollback()
     ids = select(Response.id).where(Response.id > last_id)
     session.execute(delete(Answer).where(Answer.response_id.in_(ids)))
     session.execute(delete(Response).where(Response.id > last_id))
-    session.execute(delete(ComputedResult).where(ComputedResult.wave_id == wave.id))
+    session.execute(delete(ComputedResult).where(ComputedResult.id > last_result))
     session.execute(delete(IndexReview).where(IndexReview.wave_id == wave.id))
     session.execute(delete(AuditEntry).where(AuditEntry.action.like("index_%")))
     for response in session.scalars(select(Response).where(Response.wave_id == wave.id)):
