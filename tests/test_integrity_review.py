@@ -124,7 +124,9 @@ def test_console_and_portal_show_under_review_and_record_the_decision(demo_app, 
     page = portal_client.get(f"/portal/?wave={wave.id}").get_data(as_text=True)
     assert 'id="under-review"' in page
     console = demo_app.test_client()
-    login(console, make_user_in(s, "analyst"))
+    email = make_user_in(s, "analyst")
+    s.commit()  # the fixture's session writes: end its transaction before the app writes
+    login(console, email)
     path = f"/console/waves/{wave.id}/integrity"
     html = console.get(path).get_data(as_text=True)
     assert f"e{under_review_wave['portal']}" in html
