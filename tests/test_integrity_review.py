@@ -9,12 +9,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, select
 
-from analysis.quality import SURGE
+from analysis.quality import COPIED_LINK, SURGE
+from survey import clock
 from survey import db as survey_db
 from survey.model import AuditEntry, ComputedResult, IndexReview, QuarantineReview, Response, Wave
 from survey.ops import integrity, quarantine, under_review
 from survey.ops.bulletin_context import context_of, snapshot_meta
 from survey.ops.compute import compute_and_store, parsed
+from survey.ops.links import rotate_link
 from tests.portal_support import demo_portal, portal_login  # noqa: F401
 from tests.test_console import csrf, login, make_user  # noqa: F401
 from tests.test_quarantine import make_user_in, responses  # noqa: F401
@@ -42,7 +44,8 @@ def test_surge_holds_are_released_or_confirmed_per_enterprise(client, responses,
     assert db_session.scalars(select(AuditEntry.action).where(
         AuditEntry.entity == "response")).all() == ["release"]
     # The same surge found again keeps the release; a confirmation keeps it held.
-    integrity.store(db_session, wave, integrity.Screening(pd.DataFrame(), None, {clean.id: [SURGE]}))
+    again = integrity.Screening(pd.DataFrame(), None, {clean.id: [SURGE]})
+    integrity.store(db_session, wave, again)
     assert not db_session.get(Response, clean.id).quarantined
     client.post(url.replace("release", "confirm"), data={"csrf_token": token, "reason": "复核"})
     db_session.commit()
@@ -59,6 +62,33 @@ def test_integrity_codes_are_replaced_and_other_flags_kept(responses, db_session
     assert speeder.flags == ["speeder"] and speeder.quarantined
     with pytest.raises(ValueError, match="not integrity"):
         quarantine.set_integrity_flags(speeder, ["speeder"])
+
+
+def test_off_hours_answers_just_after_a_reprint_are_flagged_copied_link(app, make_link,
+                                                                       db_session):
+    copied, plain = make_link(), make_link(wave=None)
+    for link in (copied, plain):
+        link.enterprise.opening_hours = "09:00-18:00"
+    zone = clock.zone_named("Asia/Shanghai")
+    night = dt.datetime.combine(dt.date.today() - dt.timedelta(days=1), dt.time(1), zone)
+    with app.app_context():
+        app.config["CLOCK_NOW"] = night.isoformat()
+        rotate_link(copied)
+    for n, link in enumerate((copied, plain)):
+        # 02:00 local, far outside the opening hours; stored in UTC as the app stores it
+        at = (night + dt.timedelta(hours=1)).astimezone(dt.UTC)
+        db_session.add(Response(link_id=link.id, enterprise_id=link.enterprise_id,
+                                wave_id=link.wave_id, instrument_code="catering",
+                                instrument_version=1, started_at=at - dt.timedelta(minutes=2),
+                                submitted_at=at, idempotency_key=f"night{n}", flags=[]))
+    db_session.commit()
+    wave = db_session.get(Wave, copied.wave_id)
+    screening = integrity.screen(db_session, wave, zone, night + dt.timedelta(hours=2))
+    counts = integrity.store(db_session, wave, screening)
+    db_session.commit()
+    flags = {r.link_id: r.flags for r in db_session.scalars(select(Response))}
+    assert flags == {copied.id: [COPIED_LINK], plain.id: []}
+    assert counts["copied_link"] == 1
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ Revises: 0010
 Create Date: 2026-12-02 18:50:00
 
 Surge holds are reason codes on response.flags (JSON); computed_result.integrity keeps the
-surge windows, timelines and index jumps of a computation; index_review the decisions.
+surge windows, timelines and index jumps of a computation; collection_link.reprinted_at
+dates the last reprint (copied-link evidence); index_review the decisions.
 """
 
 from alembic import op
@@ -21,6 +22,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('computed_result', schema=None) as batch_op:
         batch_op.add_column(sa.Column('integrity', sa.JSON(), nullable=True))
+    with op.batch_alter_table('collection_link', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reprinted_at', sa.DateTime(timezone=True), nullable=True))
 
     op.create_table(
         'index_review',
@@ -50,5 +53,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_index_review_wave_id'))
     op.drop_table('index_review')
 
+    with op.batch_alter_table('collection_link', schema=None) as batch_op:
+        batch_op.drop_column('reprinted_at')
     with op.batch_alter_table('computed_result', schema=None) as batch_op:
         batch_op.drop_column('integrity')

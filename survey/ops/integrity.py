@@ -20,10 +20,19 @@ from sqlalchemy.orm import Session
 import instruments
 from analysis.answer_shift import surge_shift
 from analysis.integrity import screen_wave
-from analysis.quality import INTEGRITY, SURGE
+from analysis.link_evidence import copied_link_score
+from analysis.quality import COPIED_LINK, INTEGRITY, SURGE
 from analysis.surge import SurgeResult
 from survey import clock
-from survey.model import Answer, Enterprise, QuarantineReview, Response, Sector, Wave
+from survey.model import (
+    Answer,
+    CollectionLink,
+    Enterprise,
+    QuarantineReview,
+    Response,
+    Sector,
+    Wave,
+)
 from survey.ops import quarantine
 from survey.ops.quality import parse_hours
 
@@ -98,12 +107,29 @@ def screen(session: Session, wave: Wave, zone, now: dt.datetime) -> Screening:
     now = min(max(pd.Timestamp(now), last), end)
     end = max(end, last)  # answers after the planned close still get an hour on the grid
     past, spans = history(session, wave, zone)
+    ents = enterprises(session)
     reasons, result = screen_wave(
         frame[["response_id", "enterprise_id", "link_id", "submitted_at"]],
-        enterprises(session), start, end, tz=zone.key, history=past if len(past) else None,
+        ents, start, end, tz=zone.key, history=past if len(past) else None,
         waves=spans if len(past) else None, now=now)
-    by_id = dict(zip(frame["response_id"].astype(int), reasons, strict=True))
+    copied = copied_links(session, wave, frame, ents, zone)
+    by_id = {int(rid): [c for c in INTEGRITY if c in codes or (c == COPIED_LINK and cp)]
+             for rid, codes, cp in zip(frame["response_id"], reasons, copied, strict=True)}
     return Screening(frame.assign(held=result.held.to_numpy()), result, by_id)
+
+
+def copied_links(session: Session, wave: Wave, frame: pd.DataFrame, ents: pd.DataFrame,
+                 zone) -> np.ndarray:
+    """``analysis.link_evidence.copied_link_score`` flags of the screened responses: far
+    outside opening hours, soon after their link was reprinted."""
+    reprinted = dict(session.execute(select(CollectionLink.id, CollectionLink.reprinted_at)
+                                     .where(CollectionLink.wave_id == wave.id)).all())
+    f = frame[["enterprise_id", "link_id", "submitted_at"]].merge(
+        ents[["enterprise_id", "opens_minute", "closes_minute"]], how="left")
+    local = f["submitted_at"].dt.tz_convert(zone)
+    f["local_minute"] = local.dt.hour * 60 + local.dt.minute
+    f["reprinted_at"] = pd.to_datetime(f["link_id"].map(reprinted), utc=True)
+    return copied_link_score(f)["copied_link"].to_numpy(bool)
 
 
 def store(session: Session, wave: Wave, screening: Screening) -> dict:
@@ -115,6 +141,7 @@ def store(session: Session, wave: Wave, screening: Screening) -> dict:
         codes = screening.reasons.get(response.id, [])
         quarantine.set_integrity_flags(response, codes, reviews.get(response.id))
         counts["held"] += SURGE in codes
+        counts["copied_link"] = counts.get("copied_link", 0) + (COPIED_LINK in codes)
     session.flush()
     return counts
 
