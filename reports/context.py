@@ -161,7 +161,8 @@ def sector_groups(result: WaveResult, changes: dict) -> list[dict]:
 
 def ranking(result: WaveResult, held_out: set[str] = frozenset()) -> dict:
     """Published enterprises by sector, ordered by their shrunk (fair) estimate, without the
-    units in ``held_out`` (enterprises under review; their positions stay vacant)."""
+    units in ``held_out`` (enterprises under review): the others' positions are counted among
+    themselves (1 + the number ranked strictly ahead, so ties keep sharing a position)."""
     ent = result.tables["enterprises"]
     out = ent["unit"].astype(str).isin(held_out)
     names = result.tables["sectors"].set_index("unit")["name_zh"]
@@ -170,7 +171,8 @@ def ranking(result: WaveResult, held_out: set[str] = frozenset()) -> dict:
         t = ent[(ent["sector"] == code) & ent["published"] & ~out].sort_values("league_position")
         if not len(t):
             continue
-        rows = [{"position": int(r["league_position"]), "name": str(r["name"]),
+        ahead = t["league_position"].to_numpy(float)
+        rows = [{"position": 1 + int((ahead < r["league_position"]).sum()), "name": str(r["name"]),
                  "shrunk": num(r["shrunk"]), "estimate": num(r["estimate"]),
                  "ci": interval(r["ci_low"], r["ci_high"]), "n": count(r["n"])}
                 for r in t.to_dict("records") if is_number(r["league_position"])]
