@@ -15,6 +15,7 @@ from console import (  # noqa: F401  (each module registers its routes)
     field,
     gap_review,
     instruments_admin,
+    integrity,
     invitations,
     quarantine,
     receipts,

@@ -14,7 +14,7 @@ from portal.blueprint import bp
 from survey.clock import now
 from survey.db import get_session
 from survey.model import Enterprise
-from survey.ops import comments, receipts, topics
+from survey.ops import comments, receipts, topics, under_review
 from survey.ops.complaints import overdue_count
 from survey.ops.compute import latest_result, parsed
 from survey.web.access import ENTERPRISE, allow
@@ -57,7 +57,8 @@ def wave_dashboard(session, enterprise: Enterprise, wave, own) -> dict | None:
     data = {"computed_at": row.computed_at, "head": head, "target": category.target,
             "bench": results.benchmark(result, enterprise.id, sector),
             "sector_name": enterprise.sector.name_zh if locale == "zh_CN"
-            else enterprise.sector.name_en}
+            else enterprise.sector.name_en,
+            "under_review": enterprise.id in under_review.pending(session, wave)}
     history_rows = _history(session, own, wave)
     data["trend"] = results.trend([(w.code, parsed(r.result_json))
                                    for w, r in history_rows], enterprise.id)

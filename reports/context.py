@@ -21,6 +21,7 @@ from reports.fmt import (
     signed,
     wave_label,
 )
+from reports.integrity_annex import integrity_annex, ranked_out
 
 HEADLINE = "satisfaction"
 LOCALES = words.LOCALES
@@ -41,6 +42,7 @@ def bulletin_context(
     history: Sequence[tuple[str, WaveResult]] = (),
     aggregation_weights: Sequence[dict] | None = None,
     intake: dict | None = None,
+    integrity: dict | None = None,
 ) -> dict:
     """Everything the bulletin shows, as primitives and plain dicts.
 
@@ -48,9 +50,10 @@ def bulletin_context(
     :func:`analysis.change`); ``history`` lists earlier ``(wave code, result)``
     pairs, oldest first, for the trend chart. ``aggregation_weights`` (rows with
     level, unit, name, weight, source) and ``intake`` (received, quarantined,
-    reasons) are shown when given, since a wave result does not carry them.
-    ``locale`` picks the edition: "zh_CN" (official) or "en", whose ``title`` and
-    ``district_name`` the caller gives in English.
+    reasons) are shown when given, since a wave result does not carry them; so is
+    ``integrity`` (held and released per sector and reason, enterprises under review, who
+    are left out of the ranking). ``locale`` picks the edition: "zh_CN" (official) or "en",
+    whose ``title`` and ``district_name`` the caller gives in English.
     """
     words.check(locale)
     changes = _changes(previous, result)
@@ -71,7 +74,8 @@ def bulletin_context(
     ctx["headline"] = headline_rows(result, changes, district_name, locale)
     ctx["summary"] = summary_en(ctx) if en else summary_text(ctx)
     ctx["categories"] = sector_groups(result, changes, locale)
-    ctx["ranking"] = ranking(result, locale)
+    ctx["ranking"] = ranking(result, locale, ranked_out(integrity))
+    ctx["integrity"] = integrity_annex(integrity, result.settings)
     ctx["data_quality"] = annex.data_quality(result, intake, locale)
     ctx["methodology"] = annex.methodology(result, aggregation_weights, locale)
     ctx["charts"] = chart_data(result, ctx, wave_code, previous, previous_code, history)
@@ -195,17 +199,21 @@ def sector_groups(result: WaveResult, changes: dict, locale: str = "zh_CN") -> l
     return groups
 
 
-def ranking(result: WaveResult, locale: str = "zh_CN") -> dict:
+def ranking(result: WaveResult, locale: str = "zh_CN",
+            held_out: set[str] = frozenset()) -> dict:
     """Published enterprises by sector, ordered by their shrunk (fair) estimate (enterprise
-    names as registered, in every edition); a sector whose enterprises do not differ beyond
-    sampling error is listed unranked (``tied``)."""
+    names as registered, in every edition), without the units in ``held_out`` (enterprises
+    under review): the others' positions are counted among themselves (1 + the number
+    ranked strictly ahead, so ties keep sharing a position). A sector whose enterprises do
+    not differ beyond sampling error is listed unranked (``tied``)."""
     ent = result.tables["enterprises"]
+    out = ent["unit"].astype(str).isin(held_out)
     names = {r["unit"]: words.name(r, locale)
              for r in result.tables["sectors"].to_dict("records")}
     sectors = result.tables["sectors"].set_index("unit")
     groups = []
     for code in sectors.index:
-        t = ent[(ent["sector"] == code) & ent["published"]].sort_values("league_position")
+        t = ent[(ent["sector"] == code) & ent["published"] & ~out].sort_values("league_position")
         if not len(t):
             continue
         if bool(sectors.loc[code].get("ranking_tied", False)):
@@ -216,14 +224,16 @@ def ranking(result: WaveResult, locale: str = "zh_CN") -> dict:
                                          "n": count(r["n"])}
                                         for r in t.sort_values("name").to_dict("records")]})
             continue
-        rows = [{"position": int(r["league_position"]), "name": str(r["name"]),
+        ahead = t["league_position"].to_numpy(float)
+        rows = [{"position": 1 + int((ahead < r["league_position"]).sum()), "name": str(r["name"]),
                  "shrunk": num(r["shrunk"]), "estimate": num(r["estimate"]),
                  "ci": interval(r["ci_low"], r["ci_high"]), "n": count(r["n"])}
                 for r in t.to_dict("records") if is_number(r["league_position"])]
         groups.append({"sector": names.get(code, code), "rows": rows, "tied": False})
     return {"groups": groups, "ranked": sum(len(g["rows"]) for g in groups),
             "tied": sum(len(g.get("unranked", [])) for g in groups),
-            "not_ranked": int((~ent["published"]).sum()), "total": len(ent)}
+            "not_ranked": int((~ent["published"]).sum()), "total": len(ent),
+            "under_review": int((out & ent["published"]).sum())}
 
 
 def chart_data(result, ctx, wave_code, previous, previous_code, history) -> dict:

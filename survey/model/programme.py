@@ -137,6 +137,9 @@ class CollectionLink(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     generation: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # When the link was last reprinted (a new generation): answers far outside opening
+    # hours just after a reprint are evidence of a copied link (analysis.link_evidence).
+    reprinted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="links")
     wave: Mapped[Wave] = relationship()

@@ -46,6 +46,9 @@ class ComputedResult(Base):
     with_quarantined: Mapped[list | None] = mapped_column(JSON)
     # Sectors whose QR-field gap flag an analyst confirmed for the bulletin (None: unreviewed).
     gap_review: Mapped[list | None] = mapped_column(JSON)
+    # Integrity of the computation: {"surges": {"enterprises": [windows, timeline, svg...]},
+    # "jumps": [index jumps between waves]} (survey.ops.under_review.integrity_charts).
+    integrity: Mapped[dict | None] = mapped_column(JSON)
 
     wave: Mapped[Wave] = relationship()
 

@@ -17,6 +17,7 @@ from reports import bulletin_context
 from reports.charts import bulletin_charts
 from survey import clock
 from survey.model import Bulletin, Category, ComputedResult, Response, Sector, Wave
+from survey.ops.integrity_meta import integrity_meta
 
 
 def issue_label(wave: Wave) -> str:
@@ -76,6 +77,7 @@ def snapshot_meta(session: Session, wave: Wave) -> dict:
         "aggregation_weights": aggregation_weights(session),
         # The data-quality section reads the reviewed gap flags beside the intake counts.
         "intake": {**intake(session, wave), "reviewed_gaps": reviewed_gaps(session, wave)},
+        "integrity": integrity_meta(session, wave),
     }
 
 
@@ -97,7 +99,7 @@ def context_of(result: WaveResult, previous: WaveResult | None, meta: dict, *,
         result, previous, wave_code=meta["wave_code"], issue_no=meta["issue_label"],
         title=title, date=date, district_name=district, draft=draft, locale=locale,
         previous_code=meta["previous_code"], aggregation_weights=meta["aggregation_weights"],
-        intake=meta["intake"],
+        intake=meta["intake"], integrity=meta.get("integrity"),
     )
 
 

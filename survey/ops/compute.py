@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from analysis import Settings, WaveResult, compute_wave
 from survey.model import ComputedResult, Response, Wave
-from survey.ops import frames, integration, quality
+from survey.ops import frames, integration, integrity, quality, under_review
 from survey.ops.bulletin_context import console_charts
 
 Progress = Callable[[int, str], None]
@@ -55,9 +55,17 @@ def wave_inputs(session: Session, wave: Wave) -> dict:
     }
 
 
+def wave_settings(wave: Wave) -> Settings:
+    """The wave's method settings; a wave that does not set the day cap gets the default cap
+    (``Settings.from_dict`` reads its absence as "off" only for results stored before it)."""
+    data = dict(wave.analysis_settings or {})
+    data.setdefault("influence_cap", Settings().influence_cap)
+    return Settings.from_dict(data)
+
+
 def compute(session: Session, wave: Wave, settings: Settings | None = None) -> WaveResult:
     """Compute `wave` with its stored settings (or `settings`)."""
-    settings = settings or Settings.from_dict(wave.analysis_settings or {})
+    settings = settings or wave_settings(wave)
     inputs = wave_inputs(session, wave)
     return compute_wave(
         inputs["responses"], inputs["enterprises"], inputs["sectors"], inputs["categories"],
@@ -82,15 +90,19 @@ def compute_and_store(session: Session, wave: Wave, progress: Progress | None = 
                       ) -> tuple[ComputedResult, WaveResult]:
     """The one path from responses to a stored result, used by the CLI, the console's job
     and the bulletins: refresh the quality flags (committed, so they stand even if the
-    computation fails), compute (field interviews apart), add the QR / verified / field /
-    combined integration tables, store the result with its console charts and the indices
-    with and without quarantined responses. The caller commits the stored row.
+    computation fails) and the surge holds (:mod:`survey.ops.integrity`), compute (field
+    interviews apart), add the QR / verified / field / combined integration tables, store the
+    result with its console charts, the surges and the enterprises under review
+    (``integrity``) and the indices with and without quarantined responses. The caller
+    commits the stored row.
 
     ``progress(percent, message)`` is told as each step starts.
     """
     say = progress or (lambda _percent, _message: None)
     say(10, "checking response quality")
     quality.refresh(session, wave)
+    say(15, "screening arrivals for surges")
+    _counts, screening = integrity.refresh(session, wave)
     session.commit()
     say(20, "computing indices")
     result = compute(session, wave)
@@ -99,10 +111,28 @@ def compute_and_store(session: Session, wave: Wave, progress: Progress | None = 
     say(60, "drawing charts")
     row = store_result(session, wave, result)
     row.charts = console_charts(session, wave, result)
+    row.integrity = under_review.integrity_charts(
+        session, wave, result, screening, previous_result(session, wave))
     say(80, "comparing with quarantined responses")
     row.with_quarantined = with_quarantined(session, wave, result)
     session.flush()
     return row, result
+
+
+def previous_result(session: Session, wave: Wave) -> WaveResult | None:
+    """The result of the latest wave that closed before ``wave`` opened: its stored result,
+    else computed now (not stored); None when there is none or it has no responses."""
+    prev = session.scalars(select(Wave).where(Wave.closes_on < wave.opens_on)
+                           .order_by(Wave.closes_on.desc()).limit(1)).first()
+    if prev is None:
+        return None
+    row = latest_result(session, prev)
+    if row is not None:
+        return parsed(row.result_json)
+    try:
+        return compute(session, prev)
+    except ValueError:
+        return None
 
 
 COMPARED_LEVELS = ("district", "categories", "sectors", "enterprises")
@@ -112,7 +142,7 @@ def with_quarantined(session: Session, wave: Wave, result: WaveResult,
                      settings: Settings | None = None) -> list[dict] | None:
     """Each unit's index without (as published) and with the quarantined responses, or
     None when the wave has no quarantined response or the result already includes them."""
-    settings = settings or Settings.from_dict(wave.analysis_settings or {})
+    settings = settings or wave_settings(wave)
     quarantined = session.scalar(select(func.count()).select_from(Response).where(
         Response.wave_id == wave.id, Response.quarantined.is_(True)))
     if not quarantined or settings.include_quarantined:

@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from survey import clock
 from survey.db import session_scope
 from survey.keys import link_key
 from survey.model import CollectionLink, Enterprise, Wave
@@ -46,6 +47,7 @@ def rotate_link(link: CollectionLink, key: bytes | None = None) -> str:
     """
     old = link.token
     link.generation += 1
+    link.reprinted_at = clock.now()  # evidence for analysis.link_evidence
     link.token = sign_token(key or link_key(current_app.config), link.id, link.generation)
     return old
 

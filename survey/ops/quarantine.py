@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from analysis.quality import APPEAL_UPHELD, REASONS, quarantines
+from analysis.quality import APPEAL_UPHELD, INTEGRITY, REASONS, quarantines
 from survey.model import QuarantineReview, Response, User
 from survey.ops import audit
 
@@ -39,6 +39,17 @@ def set_flags(response: Response, flags: list[str],
     response.flags = list(flags)
     response.quarantined = state_after(response.flags, review)
     return response.quarantined
+
+
+def set_integrity_flags(response: Response, codes: list[str],
+                        review: QuarantineReview | None = None) -> bool:
+    """Replace the response's integrity codes (``analysis.quality.INTEGRITY``: surge, copied
+    link) by ``codes``, keeping its other flags; the analyst's latest review still stands."""
+    unknown = set(codes) - set(INTEGRITY)
+    if unknown:
+        raise ValueError(f"not integrity reasons: {sorted(unknown)}")
+    kept = [f for f in (response.flags or []) if f not in INTEGRITY]
+    return set_flags(response, kept + [c for c in INTEGRITY if c in codes], review)
 
 
 def add_flag(response: Response, code: str) -> bool:
