@@ -138,6 +138,7 @@ def test_results_show_indices_with_and_without_quarantined(client, make_user, de
         assert district["n_with"] - district["n_without"] == 40
         demo_client = demo_app.test_client()
         user = make_user_in(session, "analyst")
+        session.commit()  # end the write transaction before the app logs the user in
         login(demo_client, user)
         page = demo_client.get(f"/console/waves/{wave.id}/results").get_data(as_text=True)
         assert "计入隔离答卷" in page and f"{district['without']:.1f}" in page
