@@ -27,12 +27,17 @@ venv: $(VENV)/.installed
 translations: venv
 	$(VENV)/bin/pybabel compile -d translations
 
+# Random SECRET_KEY, LINK_KEY and HASH_KEY made on first start (mode 0600) fill those not
+# set in the environment. The access log holds no addresses, User-Agents or survey tokens.
+run: export FLASK_KEYS_FILE := $(CURDIR)/instance/keys.json
 run: setup
+	$(PY) -m survey.keys "$(FLASK_KEYS_FILE)"
 	$(VENV)/bin/flask db-upgrade
 	$(VENV)/bin/flask demo --if-empty
 	@echo "serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
 	exec $(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
-	  --access-logfile - "app:create_app()"
+	  --access-logfile - --logger-class survey.web.accesslog.PrivateLogger \
+	  --access-logformat '%(t)s "%(r)s" %(s)s %(b)s %(L)s' "app:create_app()"
 
 test: setup audit
 	mkdir -p artifacts
