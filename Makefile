@@ -43,12 +43,17 @@ translations: venv-run
 	@$(STEP) "compile translations" $(VENV)/bin/pybabel compile -d translations
 
 # Prints the demo's console and portal logins (not in production) and a survey URL.
+# Random SECRET_KEY, LINK_KEY and HASH_KEY made on first start (mode 0600) fill those not
+# set in the environment. The access log holds no addresses, User-Agents or survey tokens.
+run: export FLASK_KEYS_FILE := $(CURDIR)/instance/keys.json
 run: setup-run
+	@$(STEP) "keys" $(PY) -m survey.keys "$(FLASK_KEYS_FILE)"
 	@$(STEP) "migrate" $(VENV)/bin/flask db-upgrade
 	@$(STEP) "demo (load, publish, compute)" $(VENV)/bin/flask demo --if-empty
 	@echo "serving on $(FLASK_PUBLIC_BASE_URL)/ (Ctrl-C stops)"
 	exec $(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
-	  --access-logfile - "app:create_app()"
+	  --access-logfile - --logger-class survey.web.accesslog.PrivateLogger \
+	  --access-logformat '%(t)s "%(r)s" %(s)s %(b)s %(L)s' "app:create_app()"
 
 test: setup audit
 	mkdir -p artifacts

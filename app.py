@@ -10,10 +10,18 @@ from pathlib import Path
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 DEFAULTS = {
-    # Change in production: signs sessions, CSRF tokens and the keyed hashes.
+    # Signs sessions, CSRF tokens and the keyed hashes. The public default is refused
+    # outside debug and testing; `make run` generates random keys (KEYS_FILE).
     "SECRET_KEY": "dev-only-change-me",
+    # A JSON file of SECRET_KEY, LINK_KEY and HASH_KEY filling those left empty
+    # (`python -m survey.keys FILE` makes one, mode 0600).
+    "KEYS_FILE": "",
+    # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust
+    # (0 = none: forwarded headers are ignored).
+    "PROXY_FIX": 0,
     # Empty means SQLite at instance/manyi.sqlite3.
     "DATABASE_URL": "",
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
@@ -93,6 +101,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_prefixed_env()
     if test_config:
         app.config.from_mapping(test_config)
+    _check_keys(app)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'manyi.sqlite3'}"
@@ -108,8 +117,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from survey.demo import cli as demo_cli
     from survey.ops import backup, links, retention
     from survey.respondent import views
-    from survey.web import errors, headers, i18n, login, ratelimits, signing
+    from survey.web import errors, headers, i18n, login, params, ratelimits, signing
 
+    params.init_app(app)  # bounded <int:> before any route exists
     headers.init_app(app)
     ratelimits.init_app(app)
     signing.init_app(app)
@@ -133,4 +143,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     portal.init_app(app)
     retention.init_app(app)
     backup.init_app(app)
+    if int(app.config["PROXY_FIX"]) > 0:
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
+
+
+def _check_keys(app: Flask) -> None:
+    """Take keys from KEYS_FILE; refuse the public default SECRET_KEY outside debug/testing."""
+    from survey import keys
+
+    keys.apply_keys_file(app.config)
+    fatal, notes = keys.key_problems(app.config, debug=app.debug)
+    if fatal:
+        raise RuntimeError(fatal)
+    if not (app.debug or app.testing):
+        for note in notes:
+            app.logger.warning(note)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, url_for
 from sqlalchemy import select
 
 from bulletins import editions
@@ -13,6 +13,7 @@ from survey.model import Bulletin, Wave
 from survey.ops.cells import safe_frame
 from survey.web.downloads import attachment
 from survey.web.headers import document_headers
+from survey.web.params import int_arg
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
 
@@ -29,10 +30,10 @@ def _published() -> list[Bulletin]:
 
 
 def _bulletin(code: str) -> Bulletin:
-    revision = request.args.get("revision", "")
+    revision = int_arg("revision")
     query = select(Bulletin).join(Wave).where(Wave.code == code)
-    if revision.isdigit():
-        query = query.where(Bulletin.revision == int(revision))
+    if revision is not None:
+        query = query.where(Bulletin.revision == revision)
     found = get_session().scalars(query.order_by(Bulletin.revision.desc()).limit(1)).first()
     return found or abort(404)
 

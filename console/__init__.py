@@ -24,9 +24,10 @@ from console import (  # noqa: F401  (each module registers its routes)
     waves,
 )
 from console.blueprint import bp
-from survey.web import access
+from survey.web import access, headers
 
 access.install(bp, "console.login")
+headers.private_area(bp)
 
 
 def init_app(app: Flask) -> None:

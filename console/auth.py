@@ -6,16 +6,16 @@ import click
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
-from flask_login import logout_user
 
 from console.blueprint import bp
 from survey import clock
 from survey.db import session_scope
 from survey.model import User
-from survey.ops.accounts import find_user, hash_password
+from survey.ops import audit
+from survey.ops.accounts import find_user, hash_password, unlock
 from survey.ops.passwords import password_problem
 from survey.web.access import PUBLIC, allow
-from survey.web.login import LoginForm, log_in, safe_next
+from survey.web.login import LoginForm, account_hash, log_in, log_out, safe_next
 from survey.web.ratelimits import LOGIN_LIMITS, limited
 
 
@@ -39,8 +39,8 @@ def login():
 @bp.post("/logout")
 @allow("admin", "analyst", "enterprise", "interviewer")
 def logout():
-    """Log out."""
-    logout_user()
+    """Log out: every session of the account ends, saved cookies included."""
+    log_out()
     flash(_("You have logged out."), "info")
     return redirect(url_for("console.login"))
 
@@ -67,6 +67,24 @@ def create_admin_command(email: str, name: str, password: str) -> None:
     click.echo(f"admin {email} created")
 
 
+@click.command("unlock-login")
+@click.option("--email", required=True)
+@with_appcontext
+def unlock_login_command(email: str) -> None:
+    """Lift the login delays of an account (any role) on every network."""
+    session = session_scope(write=True)
+    try:
+        networks = unlock(session, account_hash(email))
+        user = find_user(session, email)
+        audit.record(session, None, "unlock", "user", user.id if user else "", None,
+                     {"email": email.strip(), "networks": networks})
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"login delays lifted for {email} ({networks} network(s))")
+
+
 def init_app(app: Flask) -> None:
     """Register the CLI."""
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(unlock_login_command)

@@ -18,6 +18,7 @@ from survey.ops import audit, posters
 from survey.ops.links import create_link, qr_png, qr_svg, rotate_link, survey_url
 from survey.web.access import ADMIN, BUREAU, allow
 from survey.web.downloads import attachment
+from survey.web.params import parse_id
 from survey.web.rows import get_or_404
 
 LINK_FIELDS = ("token", "generation", "enterprise_id", "wave_id", "location", "active")
@@ -51,7 +52,8 @@ def add_link(wave_id: int):
     session = get_session()
     wave = get_or_404(Wave, wave_id)
     enterprise_id = request.form.get("enterprise_id", "")
-    enterprise = session.get(Enterprise, int(enterprise_id)) if enterprise_id.isdigit() else None
+    wanted = parse_id(enterprise_id)
+    enterprise = session.get(Enterprise, wanted) if wanted is not None else None
     location = request.form.get("location", "").strip()
     if enterprise is None or len(location) > 100:
         flash(_("Choose an enterprise; a location has at most 100 characters."), "error")

@@ -17,6 +17,7 @@ from survey.db import get_session
 from survey.model import Enterprise
 from survey.ops import audit, uscc
 from survey.web.access import ADMIN, BUREAU, allow
+from survey.web.params import int_arg, parse_id
 from survey.web.rows import get_or_404
 
 PER_PAGE = 50
@@ -34,7 +35,7 @@ def enterprises():
     query = _search(filters)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page = min(max(int_arg("page", 1), 1), pages)
     rows = session.scalars(query.options(joinedload(Enterprise.sector))
                            .order_by(Enterprise.name, Enterprise.id)
                            .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
@@ -44,7 +45,7 @@ def enterprises():
 
 
 def _filters(args) -> dict:
-    return {"q": args.get("q", "").strip()[:100], "sector": args.get("sector", type=int),
+    return {"q": args.get("q", "").strip()[:100], "sector": parse_id(args.get("sector")),
             "street": args.get("street", "").strip()[:100]}
 
 

@@ -11,8 +11,9 @@ from console.blueprint import bp
 from survey.clock import now
 from survey.db import get_session
 from survey.model import Enterprise, Invitation, User
-from survey.ops import audit, invitations
+from survey.ops import accounts, audit, invitations
 from survey.web.access import ADMIN, BUREAU, allow
+from survey.web.login import account_hash
 from survey.web.rows import get_or_404
 
 PROBLEMS = {"malformed e-mail": _l("Enter a valid e-mail address."),
@@ -76,10 +77,30 @@ def set_user_active(enterprise_id: int, user_id: int):
     before = {"active": user.active}
     user.active = wanted == "1"
     if user.active:
-        user.failed_logins, user.locked_until = 0, None
+        accounts.unlock(session, account_hash(user.email))
+    else:
+        accounts.end_sessions(session, user.id)
     audit.record(session, current_user, "activate" if user.active else "deactivate", "user",
                  user.id, before, {"active": user.active, "email": user.email})
     session.commit()
     flash(str(_l("%(email)s can use the portal again.", email=user.email) if user.active
               else _l("%(email)s can no longer log in.", email=user.email)), "ok")
+    return _page(enterprise)
+
+
+@bp.post("/enterprises/<int:enterprise_id>/users/<int:user_id>/unlock")
+@allow(*ADMIN)
+def unlock_user(enterprise_id: int, user_id: int):
+    """Lift the login delays of a portal user on every network (audited)."""
+    session = get_session()
+    enterprise = get_or_404(Enterprise, enterprise_id)
+    user = session.scalar(select(User).where(User.id == user_id,
+                                             User.enterprise_id == enterprise.id))
+    if user is None:
+        return _page(enterprise, status=404)
+    networks = accounts.unlock(session, account_hash(user.email))
+    audit.record(session, current_user, "unlock", "user", user.id, None,
+                 {"email": user.email, "networks": networks})
+    session.commit()
+    flash(str(_l("%(email)s may try to log in again at once.", email=user.email)), "ok")
     return _page(enterprise)

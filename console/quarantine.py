@@ -14,6 +14,7 @@ from survey.db import get_session
 from survey.model import Enterprise, QuarantineReview, Response, Wave
 from survey.ops import quarantine as quarantine_state
 from survey.web.access import BUREAU, allow
+from survey.web.params import int_arg
 from survey.web.rows import get_or_404
 
 PAGE_SIZE = 200
@@ -24,9 +25,9 @@ STATUSES = ("quarantined", "released", "all")
 def _filters() -> dict:
     args = request.args
     return {
-        "wave_id": args.get("wave", type=int),
+        "wave_id": int_arg("wave"),
         "reason": args.get("reason", "") if args.get("reason", "") in REASONS else "",
-        "enterprise_id": args.get("enterprise", type=int),
+        "enterprise_id": int_arg("enterprise"),
         "status": args.get("status", "quarantined") if args.get("status") in STATUSES
         else "quarantined",
     }

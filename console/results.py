@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -16,7 +16,7 @@ from survey.db import get_session
 from survey.model import Job, Wave
 from survey.ops import audit, jobs
 from survey.ops.compute import latest_result
-from survey.web.access import BUREAU, allow
+from survey.web.access import BUREAU, PUBLISHERS, allow
 from survey.web.rows import get_or_404
 
 TABLE_COLUMNS = ("unit", "name_zh", "name", "estimate", "ci_low", "ci_high", "n", "n_eff", "target",
@@ -80,7 +80,10 @@ def compared_rows(rows: list[dict] | None) -> list[dict]:
 @bp.post("/waves/<int:wave_id>/<any(compute, publish):kind>")
 @allow(*BUREAU)
 def start_job(wave_id: int, kind: str):
-    """Start computing the wave or publishing its bulletin in the background (audited)."""
+    """Start computing the wave (bureau) or publishing its bulletin (admins only: least
+    privilege, publication speaks for the bureau) in the background (audited)."""
+    if kind == "publish" and current_user.role not in PUBLISHERS:
+        abort(403)
     session = get_session()
     wave = get_or_404(Wave, wave_id)
     if kind == "publish" and wave.status not in ("closed", "published"):

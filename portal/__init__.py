@@ -17,9 +17,10 @@ from portal import (  # noqa: F401  (each module registers its routes)
 from portal.blueprint import bp
 from portal.cli import invite_command
 from survey.clock import local_time
-from survey.web import access
+from survey.web import access, headers
 
 access.install(bp, "portal.login")
+headers.private_area(bp)
 
 
 def init_app(app: Flask) -> None:

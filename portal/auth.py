@@ -17,7 +17,7 @@ from survey.db import get_session
 from survey.ops import audit, invitations
 from survey.ops.passwords import password_problem
 from survey.web.access import ENTERPRISE, allow
-from survey.web.login import LoginForm, account_of, log_in
+from survey.web.login import LoginForm, account_of, log_in, log_out, same_origin_path
 from survey.web.ratelimits import LOGIN_LIMITS, limited
 
 LINK_PROBLEMS = {
@@ -48,9 +48,9 @@ def login():
     if form.validate_on_submit():
         user = log_in(form, now())
         if user is not None:
-            target = request.args.get("next")
-            safe = target and target.startswith("/portal") and user.role == "enterprise"
-            return redirect(target if safe else _home_of(user.role))
+            target = same_origin_path(request.args.get("next"), "/portal/")
+            return redirect(target if target and user.role == "enterprise"
+                            else _home_of(user.role))
     status = 200 if request.method == "GET" else 401
     return render_template("portal/login.html", form=form), status
 
@@ -58,8 +58,8 @@ def login():
 @bp.post("/logout")
 @allow(*ENTERPRISE)
 def logout():
-    """Log out."""
-    logout_user()
+    """Log out: every session of the account ends, saved cookies included."""
+    log_out()
     flash(_("You have logged out."), "info")
     return redirect(url_for("portal.login"))
 

@@ -10,6 +10,7 @@ from portal import scope, waves
 from portal.blueprint import bp
 from survey.db import get_session
 from survey.model import CollectionLink, Enterprise, Wave
+from survey.ops import comments as comment_rules
 from survey.ops import exports, frames, posters
 from survey.ops.masking import mask
 from survey.web.access import ENTERPRISE, allow
@@ -54,14 +55,17 @@ def wave_posters(wave_id: int):
 
 
 def own_microdata(wave: Wave) -> pd.DataFrame:
-    """The enterprise's responses of `wave`: items, profile, date and masked comment."""
+    """The enterprise's responses of `wave`: items, profile, date and masked comment — the
+    comment column left empty below COMMENT_MIN_RESPONSES counted responses, as on the
+    comments page."""
     session = get_session()
     frame = frames.responses_frame(session, wave, enterprise_id=scope.enterprise_id())
     if frame.empty:
         return pd.DataFrame(columns=["response_id", "submitted_at", "comment"])
     counted = frame[~frame["quarantined"].astype(bool)]
     comments = frames.comments_frame(session, wave, enterprise_id=scope.enterprise_id())
-    comments["comment"] = comments["comment"].map(mask)
+    shown = comment_rules.comments_visible(session, wave, scope.enterprise_id())
+    comments["comment"] = comments["comment"].map(mask) if shown else ""
     out = counted.merge(comments, on="response_id", how="left")
     out["submitted_at"] = pd.to_datetime(out["submitted_at"]).dt.strftime("%Y-%m-%d")
     return out.drop(columns=[c for c in DROP if c in out.columns])

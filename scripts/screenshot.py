@@ -6,6 +6,7 @@ Uses a throwaway SQLite database with the demo district; needs Debian's chromium
 
 from __future__ import annotations
 
+import secrets
 import sys
 import tempfile
 import threading
@@ -28,7 +29,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 def main(out: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/shot.sqlite3"})
+        app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/shot.sqlite3",
+                          "SECRET_KEY": secrets.token_urlsafe(32)})
         db.upgrade(app)
         session = db.session_scope(app, write=True)
         district.load(session, app.config["DEMO_SEED"], date.today(), link_key(app.config))

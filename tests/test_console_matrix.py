@@ -47,3 +47,31 @@ def test_every_console_route_refuses_enterprise_users(app, client, make_user, ma
         data = {"csrf_token": token} if method == "POST" else None
         reply = client.open(url, method=method, data=data)
         assert reply.status_code == 403, (method, url, reply.status_code)
+
+
+def test_analysts_are_refused_every_admin_route_and_publishing(app, client, make_user,  # noqa: F811
+                                                               make_wave, db_session):
+    from survey.web.access import ADMIN, PUBLISHERS, rule_for
+
+    assert PUBLISHERS == ADMIN  # least privilege: publishing speaks for the bureau
+    wave = make_wave(status="closed")
+    login(client, make_user("analyst").email)
+    token = csrf(client, "/console/")
+    admin_only = [(m, u) for m, u, e in console_routes(app) if rule_for(e, app) == ADMIN]
+    assert admin_only
+    for method, url in admin_only:
+        reply = client.open(url, method=method, data={"csrf_token": token})
+        assert reply.status_code == 403, (method, url, reply.status_code)
+    refused = client.post(f"/console/waves/{wave.id}/publish", data={"csrf_token": token})
+    assert refused.status_code == 403
+    page = client.get(f"/console/waves/{wave.id}/results").get_data(as_text=True)
+    assert f"/console/waves/{wave.id}/publish" not in page
+    assert f"/console/waves/{wave.id}/compute" in page  # analysts still compute
+
+
+def test_an_admin_passes_the_publish_check(app, client, make_user, make_wave):  # noqa: F811
+    wave = make_wave(status="open")  # refused for being open, after the role check
+    login(client, make_user("admin").email)
+    token = csrf(client, "/console/")
+    reply = client.post(f"/console/waves/{wave.id}/publish", data={"csrf_token": token})
+    assert reply.status_code == 303 and "/results" in reply.headers["Location"]

@@ -14,15 +14,16 @@ from survey.ops.compute import compute, store_result
 from tests.test_console import PASSWORD, csrf, login, make_user  # noqa: F401
 
 
-def _analyst(demo_app):
+def _analyst(demo_app, role: str = "analyst"):
+    email = f"{role}@bureau.test"
     session = survey_db.session_scope(demo_app, write=True)
-    if session.scalar(select(User).where(User.email == "analyst@bureau.test")) is None:
-        session.add(User(email="analyst@bureau.test", name="analyst", role="analyst",
+    if session.scalar(select(User).where(User.email == email)) is None:
+        session.add(User(email=email, name=role, role=role,
                          password_hash=hash_password(PASSWORD)))
         session.commit()
     session.close()
     client = demo_app.test_client()
-    login(client, "analyst@bureau.test")
+    login(client, email)
     return client
 
 
@@ -64,7 +65,7 @@ def test_compute_job_runs_in_a_separate_process(demo_app, demo):
 
 
 def test_publishing_an_open_wave_is_refused(demo_app, demo):
-    client = _analyst(demo_app)
+    client = _analyst(demo_app, "admin")  # only admins publish
     wave = demo.scalars(select(Wave).where(Wave.code == "2026Q4")).one()
     url = f"/console/waves/{wave.id}/results"
     reply = client.post(f"/console/waves/{wave.id}/publish", data={"csrf_token": csrf(client, url)})

@@ -12,7 +12,7 @@ from survey.model import Base
 
 def test_migrations_from_empty_match_the_models(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-    app = create_app({"DATABASE_URL": url})
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
     survey_db.upgrade(app)
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -55,19 +55,19 @@ def test_sqlite_uses_wal_busy_timeout_and_a_pool(tmp_path):
 def test_settings_come_from_flask_prefixed_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("FLASK_DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite3'}")
     monkeypatch.setenv("FLASK_COMMENT_MAX_LENGTH", "500")
-    app = create_app()
+    app = create_app({"TESTING": True})
     assert app.config["DATABASE_URL"].endswith("env.sqlite3")
     assert app.config["COMMENT_MAX_LENGTH"] == 500
 
 
 def test_default_database_is_sqlite_under_instance(monkeypatch):
     monkeypatch.delenv("FLASK_DATABASE_URL", raising=False)
-    app = create_app()
+    app = create_app({"TESTING": True})
     assert app.config["DATABASE_URL"] == f"sqlite:///{app.instance_path}/manyi.sqlite3"
 
 
 def test_db_upgrade_command(tmp_path):
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}"})
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "TESTING": True})
     result = app.test_cli_runner().invoke(args=["db-upgrade"])
     assert result.exit_code == 0, result.output
     engine = survey_db.get_engine(app)

@@ -319,3 +319,75 @@ def test_fuzzed_console_forms_never_fail_or_store_invalid_rows(client, admin, db
         assert w.closes_on >= w.opens_on and re.fullmatch(r"[0-9A-Za-z-]{2,16}", w.code)
         json.dumps({"a": w.analysis_settings, "m": w.margins, "q": w.quotas}, allow_nan=False)
     assert_enterprises_valid(db_session)
+
+
+# ---- odd integers in every route and query ------------------------------------------------------
+
+# Beyond SQLite's 64-bit integers (OverflowError), beyond any id, and digits int() refuses.
+ODD_INTS = ["9223372036854775808", "18446744073709551616", "1" + "0" * 30, "²", "١٢", "0"]
+ODD_QUERY = {"wave": ODD_INTS[0], "revision": "²", "page": ODD_INTS[1], "enterprise": ODD_INTS[2],
+             "sector": ODD_INTS[0], "lang": "²"}
+SKIP = {"static", "console.logout", "portal.logout"}
+
+
+def every_route(app, int_value: str):
+    """(method, url, endpoint) of every rule, `int_value` in each <int:> part."""
+    from werkzeug.routing import IntegerConverter
+
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIP:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            url = rule.rule
+            for name in rule.arguments:
+                converter = rule._converters[name]
+                if isinstance(converter, IntegerConverter):
+                    value = int_value
+                elif getattr(converter, "items", None):
+                    value = sorted(converter.items)[0]
+                else:
+                    value = "2026Q4"
+                url = re.sub(rf"<[^>]*{name}>", value, url)
+            yield method, url, rule.endpoint
+
+
+@pytest.fixture
+def two_clients(app, client, admin, make_link, db_session):
+    """An admin's client and an enterprise user's, each with a CSRF token."""
+    from survey.ops.accounts import hash_password
+
+    link = make_link("catering")
+    db_session.add(User(email="shop@ent.test", name="shop", role="enterprise",
+                        enterprise_id=link.enterprise_id, password_hash=hash_password(PASSWORD)))
+    db_session.commit()
+    shop = app.test_client()
+    token = csrf(shop, "/portal/login")
+    shop.post("/portal/login", data={"email": "shop@ent.test", "password": PASSWORD,
+                                     "csrf_token": token})
+    return {"console": (client, csrf(client, "/console/")),
+            "portal": (shop, csrf(shop, "/portal/"))}
+
+
+def _send(clients, method, url, endpoint, query=None):
+    who, token = clients["portal" if endpoint.startswith("portal.") else "console"]
+    data = {"csrf_token": token, "wave": ODD_INTS[0], "enterprise_id": "²"} \
+        if method == "POST" else None
+    reply = who.open(url, method=method, data=data, query_string=query)
+    assert reply.status_code < 500, (method, url, query, reply.status_code)
+    return reply
+
+
+@pytest.mark.parametrize("value", ODD_INTS)
+def test_odd_integers_in_any_route_are_never_a_server_error(app, two_clients, value):
+    routes = list(every_route(app, value))
+    assert len(routes) > 60
+    for method, url, endpoint in routes:
+        reply = _send(two_clients, method, url, endpoint)
+        if value != "0" and "<int:" in str(app.url_map._rules_by_endpoint[endpoint][0].rule):
+            assert reply.status_code in (302, 400, 403, 404, 405), (url, reply.status_code)
+
+
+def test_odd_integer_parameters_on_every_page_are_never_a_server_error(app, two_clients):
+    for method, url, endpoint in every_route(app, "1"):
+        if method == "GET":
+            _send(two_clients, method, url, endpoint, query=ODD_QUERY)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -13,17 +12,14 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.clock import utcnow
 from survey.model.base import Base
 
-if TYPE_CHECKING:
-    pass
-
-
-__all__ = ["AuditEntry", "ROLES", "User"]
+__all__ = ["AuditEntry", "LoginThrottle", "ROLES", "User"]
 
 ROLES = ("admin", "analyst", "enterprise", "interviewer")
 
@@ -41,8 +37,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Part of every login session: raising it (logout, deactivation) ends them all.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -73,3 +69,19 @@ class AuditEntry(Base):
 
     user: Mapped[User | None] = relationship()
 
+
+
+class LoginThrottle(Base):
+    """Failed logins naming one account (keyed hash of the e-mail, known or not) from one
+    network (keyed hash of the address), and until when that pair must wait."""
+
+    __tablename__ = "login_throttle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_hash: Mapped[str] = mapped_column(String(32), index=True)
+    network_hash: Mapped[str] = mapped_column(String(32))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    wait_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("account_hash", "network_hash"),)

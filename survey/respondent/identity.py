@@ -30,7 +30,8 @@ def set_device_cookie(response: Response, value: str) -> None:
     """Give the phone its device cookie: first-party, long-lived, out of scripts' reach."""
     # The value is URL-safe, so the header is written directly (werkzeug's set_cookie also
     # formats an Expires date, a noticeable share of a submission).
-    secure = "; Secure" if current_app.config["SESSION_COOKIE_SECURE"] else ""
+    https = current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure
+    secure = "; Secure" if https else ""
     response.headers.add("Set-Cookie", f"{DEVICE_COOKIE}={value}; Max-Age="
                          f"{DEVICE_COOKIE_DAYS * 86400}; Path=/s/; HttpOnly; SameSite=Lax{secure}")
 

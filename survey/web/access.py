@@ -14,6 +14,8 @@ from flask_login import current_user
 
 BUREAU = ("admin", "analyst")
 ADMIN = ("admin",)
+# Who may publish a bulletin (start a publish job): admins only, not analysts.
+PUBLISHERS = ADMIN
 ENTERPRISE = ("enterprise",)
 PUBLIC = ()  # marker: no login needed (the login page itself)
 

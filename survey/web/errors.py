@@ -24,7 +24,7 @@ def too_large(_error):
 
 
 def other_error(error: HTTPException):
-    """A friendly page for the other client errors the app raises (400, 405)."""
+    """A friendly page for the other client errors the app raises (400, 403, 405)."""
     return render_template("errors/generic.html", code=error.code), error.code
 
 
@@ -44,7 +44,7 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/healthz", "healthz", healthz)
     app.register_error_handler(404, not_found)
     app.register_error_handler(413, too_large)
-    for code in (400, 405):
+    for code in (400, 403, 405):
         app.register_error_handler(code, other_error)
     app.register_error_handler(500, server_error)
     app.register_error_handler(HolidayDataMissing, holiday_data_missing)

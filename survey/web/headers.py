@@ -7,7 +7,7 @@ bulletin HTML shown in an iframe) sets its own header, which is then left alone.
 
 from __future__ import annotations
 
-from flask import Flask, Request, Response, abort, current_app, request
+from flask import Blueprint, Flask, Request, Response, abort, current_app, request
 
 CSP = "; ".join((
     "default-src 'self'",
@@ -81,6 +81,17 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 def _has_nul(multidict) -> bool:
     return any("\x00" in key or "\x00" in value for key, value in multidict.items(multi=True))
+
+
+def no_store(response: Response) -> Response:
+    """Keep a logged-in page or export out of every cache (shared computers, proxies)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def private_area(bp: Blueprint) -> None:
+    """Mark every response of a logged-in blueprint (console, portal) not to be stored."""
+    bp.after_request(no_store)
 
 
 def document_headers(response: Response) -> Response:

@@ -110,9 +110,11 @@ def network_key() -> str:
 
 
 def account_key() -> str:
-    """The limit key of the account a login names: a keyed hash of the e-mail."""
+    """The limit key of the account a login names, from this network: keyed hashes of the
+    e-mail and the address (an outsider cannot use up the owner's attempts)."""
     email = request.form.get("email", "").strip().lower()[:200]
-    return "account:" + hashing.keyed_hash(_hash_key(), "login", email)
+    return (f"account:{hashing.keyed_hash(_hash_key(), 'login', email)}:"
+            f"{hashing.ip_hash(_hash_key(), request)}")
 
 
 def limited(*limits: tuple[str, Callable[[], str]], methods=("POST",)) -> Callable:
