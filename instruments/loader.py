@@ -30,10 +30,11 @@ from instruments.model import (
     Section,
     UnknownInstrument,
 )
-from instruments.parse import CATEGORIES, assemble, parse_core, parse_module
+from instruments.parse import CATEGORIES, FAMILIES, assemble, family_of, parse_core, parse_module
 
 __all__ = [
     "CATEGORIES",
+    "FAMILIES",
     "ROOT",
     "Construct",
     "Instrument",
@@ -47,6 +48,7 @@ __all__ = [
     "UnknownInstrument",
     "check_lock",
     "clear_cache",
+    "family_of",
     "get",
     "load_all",
     "load_instrument",
@@ -227,7 +229,7 @@ def _load(path: Path, root: Path, lock: Mapping[str, str] | None) -> Instrument:
     if not core_path.is_file():
         raise InstrumentError(
             f"{src}: core '{module.core}' version {module.core_version} not found"
-            f" (no {_display(core_path, root)})"
+            f" (no {_display(core_path, root)}); known cores: {_known_cores(root)}"
         )
     core_src = _display(core_path, root)
     core = parse_core(_read_toml(core_path, core_src), core_src, module.subject)
@@ -267,6 +269,12 @@ def _check_name(path: Path, src: str, code: str, version: int) -> None:
         raise InstrumentError(
             f"{src}: file name must be '{expected}' (code '{code}', version {version})"
         )
+
+
+def _known_cores(root: Path) -> str:
+    """Name the core versions under root, as in 'ccsi-core v1, ccsi-product v1'."""
+    names = [p.name.removesuffix(".toml") for p in sorted((root / "core").glob("*.v*.toml"))]
+    return ", ".join(n.replace(".v", " v") for n in names) or "none"
 
 
 def _sector_files(root: Path) -> list[Path]:
