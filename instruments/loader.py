@@ -2,7 +2,7 @@
 
 Layout of an instruments folder (the package folder by default)::
 
-    core/<core>.v<N>.toml       the common model: scales, constructs, paths, common items
+    core/<core>.v<N>.toml       a family's common model: scales, constructs, paths, common items
     sectors/<code>.v<N>.toml    one file per sector instrument version
     lock.json                   {"<code>@<N>": "<sha256 of the assembled instrument>"}
 
