@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from instruments.families import CATEGORIES, FAMILIES, family_of
 from instruments.model import (
     Construct,
     Instrument,
@@ -30,7 +31,7 @@ from instruments.model import (
     Section,
     UnknownInstrument,
 )
-from instruments.parse import CATEGORIES, FAMILIES, assemble, family_of, parse_core, parse_module
+from instruments.parse import assemble, parse_core, parse_module
 
 __all__ = [
     "CATEGORIES",

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from instruments.families import CATEGORIES, FAMILIES, family_of
 from instruments.model import (
     Construct,
     Instrument,
@@ -19,31 +20,12 @@ from instruments.model import (
 )
 from instruments.reader import Reader
 
-#: Index family -> the categories of rated units it holds; a family has its own core.
-FAMILIES = {
-    "service": ("producer", "consumer"),
-    "product": ("products",),
-    "construction": ("construction",),
-}
-CATEGORIES = tuple(category for members in FAMILIES.values() for category in members)
 UNDISCLOSED = "undisclosed"
 
 _CORE_KEYS = {"code", "version", "title", "family", "scales", "anchors", "constructs", "paths"}
 _CORE_KEYS |= {"sections", "items", "profile"}
 _MODULE_KEYS = {"code", "version", "core", "core_version", "category", "title", "subject", "items"}
 _MODULE_KEYS |= {"comment", "profile"}
-
-
-def family_of(category: str) -> str:
-    """Return the index family of a category code, e.g. ``products`` -> ``product``.
-
-    >>> family_of("consumer"), family_of("products"), family_of("construction")
-    ('service', 'product', 'construction')
-    """
-    for family, members in FAMILIES.items():
-        if category in members:
-            return family
-    raise ValueError(f"unknown category {category!r}: expected one of {', '.join(CATEGORIES)}")
 _ITEM_KEYS = {"code", "construct", "scale", "label", "required", "reverse", "in_model"}
 _ITEM_KEYS |= {"anchors", "low", "high"}
 _SCALE_KEYS = {"kind", "lo", "hi", "low", "high", "allow_na", "na_label", "options"}
