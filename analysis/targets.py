@@ -160,11 +160,11 @@ def improvement(current: WaveResult, baseline: WaveResult | None, units: pd.Data
     if baseline is None or not len(out):
         return out
     d = change(_subset(baseline, units), _subset(current, units))
-    d = d.rename(columns={"estimate_1": "baseline_estimate", "delta": "change",
-                          "se": "se_change", "df": "df_change", "method": "se_method"})
+    d = d[["level", "unit", "estimate_1", "delta", "se", "df", "method"]].set_axis(
+        ["level", "unit", "baseline_estimate", "change", "se_change", "df_change",
+         "se_method"], axis=1)
     m = out.drop(columns=["baseline_estimate", "change", "se_change", "se_method"]).merge(
-        d[["level", "unit", "baseline_estimate", "change", "se_change", "df_change",
-           "se_method"]], on=["level", "unit"], how="left")
+        d, on=["level", "unit"], how="left")
     has = m["change"].notna().to_numpy()
     v = target_verdicts(pd.DataFrame({"estimate": m["change"], "se": m["se_change"],
                                       "df": m["df_change"]}), m["target"].to_numpy(float),
@@ -231,7 +231,8 @@ def target_table(result: WaveResult, enterprises, sectors, categories, baselines
     for j, col in ((0, "verdict_zh"), (1, "verdict_en")):
         out[col] = [LABELS[k][v][j] if isinstance(v, str) else None
                     for k, v in zip(out["kind"], out["verdict"], strict=True)]
-    out["verdict"] = out["verdict"].astype(object).where(out["verdict"].notna(), None)
+    for col in ("se_method", "verdict"):  # missing text is None, whichever part it came from
+        out[col] = out[col].astype(object).where(out[col].notna(), None)
     return out
 
 
