@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from console import unit_imports
-from survey.model import AuditEntry, Category, Enterprise, Organisation, Sector
+from survey.model import AuditEntry, Category, CollectionLink, Enterprise, Organisation, Sector
 from survey.ops.uscc import make_code
 from tests.test_console import csrf
 from tests.test_console_enterprises import (  # noqa: F401  (fixtures)
@@ -231,3 +231,25 @@ def test_check_units_reads_dates_and_dwellings():
     assert [(p.row, p.column, p.code) for p in report.problems] == [(2, "dwellings",
                                                                      "out_of_range")]
     assert report.rows[0].delivered_on == dt.date(2025, 6, 30) and report.rows[0].dwellings == 99
+
+
+@pytest.mark.parametrize(("kind", "call"), [("housing_project", "扫码评价该楼盘"),
+                                            ("product_line", "扫码评价该产品")])
+def test_imported_units_get_links_and_posters_in_their_own_words(
+        client, admin, unit_sectors, db_session, make_wave, kind, call):  # noqa: F811
+    from tests.test_console_collection import pdf_text
+
+    rows = HOUSING_ROWS[:1] if kind == "housing_project" else PRODUCT_ROWS[:1]
+    header = HOUSING_HEADER if kind == "housing_project" else PRODUCT_HEADER
+    html = upload(client, kind, "u.csv", csv_bytes([header, *rows])).get_data(as_text=True)
+    confirm(client, kind, upload_id(html))
+    (unit,) = units(db_session, kind)
+    wave = make_wave()
+    token = csrf(client, f"/console/waves/{wave.id}/links")
+    reply = client.post(f"/console/waves/{wave.id}/links",
+                        data={"enterprise_id": unit.id, "location": "售楼处", "csrf_token": token})
+    assert reply.status_code == 303
+    db_session.rollback()
+    link = db_session.scalar(select(CollectionLink).where(CollectionLink.enterprise_id == unit.id))
+    text = pdf_text(client.get(f"/console/links/{link.id}/poster.pdf").data)
+    assert call in text and unit.name in text and "服务业" not in text
