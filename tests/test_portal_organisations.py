@@ -174,3 +174,23 @@ def test_organisation_invitation_needs_exactly_one_scope(db_session, estate):
         db_session.commit()
     db_session.rollback()
     assert db_session.scalar(select(CollectionLink.id)) is not None
+
+
+def test_cli_invites_an_organisation_by_credit_code(runner, estate, db_session):
+    out = runner.invoke(args=["invite-enterprise-user", "--organisation", estate.builder.uscc,
+                              "--email", "site@builder.test"])
+    assert out.exit_code == 0 and "中建八局" in out.output and "/portal/activate/" in out.output
+    fresh(db_session)
+    from survey.model import Invitation
+
+    row = db_session.scalar(select(Invitation).where(Invitation.email == "site@builder.test"))
+    assert row.organisation_id == estate.builder.id and row.enterprise_id is None
+    both = runner.invoke(args=["invite-enterprise-user", "--organisation", "1",
+                               "--enterprise", "1", "--email", "x@y.test"])
+    assert both.exit_code != 0 and "exactly one" in both.output
+
+
+def test_units_page_in_english(client, estate):
+    portal_login(client, estate.users["developer"].email)
+    body = client.get("/portal/units?lang=en").get_data(as_text=True)
+    assert "Your units" in body and "Housing project" in body
