@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from wtforms.validators import Optional
 
 from console.blueprint import bp
 from console.enterprise_forms import ROW_PROBLEMS, EnterpriseForm, sectors_of
@@ -106,12 +107,17 @@ def edit_enterprise(enterprise_id: int):
 
 def _form(session, obj=None) -> EnterpriseForm:
     form = EnterpriseForm(obj=obj)
+    if obj is not None and obj.kind != "enterprise":
+        # Housing projects and product lines have no credit code of their own.
+        form.uscc.validators = [Optional(), *form.uscc.validators[1:]]
     form.sector_id.choices = [(s.id, f"{s.name_zh} · {s.code}") for s in sectors_of(session)]
     return form
 
 
 def _unique(session, form: EnterpriseForm, own_id: int | None = None) -> bool:
     """False (with a message on the field) when another enterprise has this credit code."""
+    if not form.uscc.data:
+        return True
     other = session.scalar(select(Enterprise).where(Enterprise.uscc == form.uscc.data,
                                                     Enterprise.id != (own_id or 0)))
     if other is None:
@@ -122,7 +128,7 @@ def _unique(session, form: EnterpriseForm, own_id: int | None = None) -> bool:
 
 
 def _fill(enterprise: Enterprise, form: EnterpriseForm) -> None:
-    enterprise.name, enterprise.uscc = form.name.data, form.uscc.data
+    enterprise.name, enterprise.uscc = form.name.data, form.uscc.data or None
     enterprise.sector_id, enterprise.street = form.sector_id.data, form.street.data or ""
     enterprise.customer_volume = _float(form.customer_volume.data)
     enterprise.revenue = _float(form.revenue.data)

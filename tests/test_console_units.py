@@ -253,3 +253,19 @@ def test_imported_units_get_links_and_posters_in_their_own_words(
     link = db_session.scalar(select(CollectionLink).where(CollectionLink.enterprise_id == unit.id))
     text = pdf_text(client.get(f"/console/links/{link.id}/poster.pdf").data)
     assert call in text and unit.name in text and "服务业" not in text
+
+
+def test_an_imported_unit_is_edited_without_a_credit_code(client, admin, unit_sectors,  # noqa: F811
+                                                          db_session):
+    html = upload(client, "housing_project", "u.csv",
+                  csv_bytes([HOUSING_HEADER, HOUSING_ROWS[0]])).get_data(as_text=True)
+    confirm(client, "housing_project", upload_id(html))
+    (unit,) = units(db_session, "housing_project")
+    url = f"/console/enterprises/{unit.id}"
+    data = {"name": "海韵花园二期", "uscc": "", "sector_id": str(unit.sector_id),
+            "street": "友谊街道", "active": "y", "csrf_token": csrf(client, url)}
+    assert client.post(url, data=data).status_code == 302
+    (unit,) = units(db_session, "housing_project")
+    assert unit.name == "海韵花园二期" and unit.uscc is None and unit.owner.uscc == DEV
+    data["uscc"], data["csrf_token"] = BAD_CODE, csrf(client, url)
+    assert "统一社会信用代码无效" in client.post(url, data=data).get_data(as_text=True)
