@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from test_console_enterprises are used by name)
 """Console forms of issue 16: a category's family, target kind and baseline wave; a unit's
 kind with its owner, builder, brand, product category, dwellings and delivery date."""
 
@@ -11,10 +12,14 @@ from sqlalchemy import select
 from survey.model import AuditEntry, Category, ComputedResult, Enterprise, Organisation
 from survey.ops.uscc import make_code
 from tests.test_console import csrf
-from tests.test_console_enterprises import CODES, admin, enterprise_count, log_in, make_enterprise
-from tests.test_console_enterprises import sectors as sectors  # noqa: F401  (fixtures)
-
-__all__ = ["admin", "log_in", "make_enterprise"]  # fixtures used by name below
+from tests.test_console_enterprises import (  # noqa: F401  (fixtures are used by name)
+    CODES,
+    admin,
+    enterprise_count,
+    log_in,
+    make_enterprise,
+    sectors,
+)
 
 DEVELOPER = make_code("210213", "MA0DEW01")
 BUILDER = make_code("210213", "MA0BLD01")
