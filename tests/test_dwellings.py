@@ -266,3 +266,12 @@ def test_console_refuses_a_bad_labels_file(app, client, project_link, make_user,
     assert "第 3 行与第 1 行的住户重复" in page
     db_session.rollback()
     assert db_session.scalars(select(ReceiptBatch)).first() is None
+
+
+def test_dwelling_code_in_the_link_is_checked_and_kept_on_the_page(app, client, project_link,
+                                                                  db_session):
+    code = issue(app, db_session, project_link)["3"]
+    page = client.get(f"/s/{project_link.token}?c={code}").get_data(as_text=True)
+    assert "住户码有效" in page and code in page
+    page = client.get(f"/s/{project_link.token}?c=0000000000").get_data(as_text=True)
+    assert "住户码无效" in page
