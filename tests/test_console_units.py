@@ -262,10 +262,13 @@ def test_an_imported_unit_is_edited_without_a_credit_code(client, admin, unit_se
     confirm(client, "housing_project", upload_id(html))
     (unit,) = units(db_session, "housing_project")
     url = f"/console/enterprises/{unit.id}"
-    data = {"name": "海韵花园二期", "uscc": "", "sector_id": str(unit.sector_id),
-            "street": "友谊街道", "active": "y", "csrf_token": csrf(client, url)}
+    data = {"kind": "housing_project", "name": "海韵花园二期", "uscc": "",
+            "sector_id": str(unit.sector_id), "street": "友谊街道", "active": "y",
+            "owner_uscc": DEV, "builder_uscc": BUILDER, "dwellings": "480",
+            "delivered_on": "2025-06-30", "csrf_token": csrf(client, url)}
     assert client.post(url, data=data).status_code == 302
     (unit,) = units(db_session, "housing_project")
     assert unit.name == "海韵花园二期" and unit.uscc is None and unit.owner.uscc == DEV
+    assert count(db_session, Organisation) == 2  # the edit reuses the imported organisations
     data["uscc"], data["csrf_token"] = BAD_CODE, csrf(client, url)
     assert "统一社会信用代码无效" in client.post(url, data=data).get_data(as_text=True)
