@@ -25,7 +25,7 @@ from console.unit_imports import HOUSING, HOUSING_SECTOR, PRODUCTS
 from console.upload_staging import discard_upload, load_upload, max_bytes, max_rows, store_upload
 from survey.db import get_session
 from survey.model import Enterprise, Organisation, Sector
-from survey.ops import audit
+from survey.ops import audit, organisations
 from survey.web.access import ADMIN, allow
 
 KINDS = f"any({HOUSING}, {PRODUCTS})"
@@ -143,13 +143,11 @@ def save_units(session, kind: str, rows: list) -> tuple[int, int]:
     The caller commits. A unit is matched by its natural key; a cell left empty in the file
     keeps the registered value.
     """
-    orgs = {o.uscc: o for o in session.scalars(select(Organisation))}
+    orgs: dict[str, Organisation] = {}
     for row in rows:
         for code, name in row.names.items():
-            if code not in orgs:
-                orgs[code] = Organisation(uscc=code, name=name)
-                session.add(orgs[code])
-    session.flush()
+            if code not in orgs:  # checked already: the code is valid, a new one has a name
+                orgs[code] = organisations.find_or_register(session, code, name)
     existing = _existing(session, kind)
     sectors = dict(session.execute(select(Sector.code, Sector.id)).all())
     added = 0
