@@ -98,18 +98,25 @@ def load(
         enterprises += [_enterprise(name, sector, rng) for name in spec.enterprise_names(s)]
     session.add_all(enterprises)
     session.flush()
-    links = _links(session, enterprises, waves, rng, key or link_key(current_app.config))
+    links = make_links(session, enterprises, waves, rng, key or link_key(current_app.config))
     n = _responses(session, enterprises, waves, links, rng, today)
     open_wave = next(w for w in waves if w.status == "open")
-    extra = field_demo.add(session, open_wave, rng,
-                           receipts_key or receipt_key(current_app.config))
+    receipts_key = receipts_key or receipt_key(current_app.config)
+    extra = field_demo.add(session, open_wave, rng, receipts_key)
+    from survey.demo import families  # it builds on this module's helpers
+
+    # The other families draw from their own stream, so the service sectors above stay
+    # exactly as they were before the families existed.
+    more = families.add(session, categories, waves, np.random.default_rng([seed, 16]),
+                        key or link_key(current_app.config), receipts_key, today)
     return {
-        "categories": len(categories),
-        "sectors": len(spec.SECTORS),
-        "enterprises": len(enterprises),
+        "categories": len(spec.CATEGORIES) + more.pop("categories"),
+        "sectors": len(spec.SECTORS) + more.pop("sectors"),
+        "enterprises": len(enterprises) + more.pop("units"),
         "waves": len(waves),
-        "responses": n,
+        "responses": n + more.pop("responses"),
         **extra,
+        **more,
     }
 
 
@@ -139,7 +146,8 @@ def _enterprise(name: str, sector: Sector, rng: np.random.Generator) -> Enterpri
     )
 
 
-def _links(session, enterprises, waves, rng, key) -> dict[tuple[int, int], list]:
+def make_links(session, enterprises, waves, rng, key) -> dict[tuple[int, int], list]:
+    """One or two signed collection links per unit and wave, by (unit id, wave id)."""
     links = {}
     for wave in waves:
         for ent in enterprises:
@@ -166,25 +174,34 @@ def _responses(session, enterprises, waves, links, rng, today) -> int:
     for (code, _o, _c, _s, mean_n), wave in zip(spec.WAVES, waves, strict=True):
         for ent, z_e in zip(enterprises, z, strict=True):
             n = int(rng.poisson(mean_n))
-            inst = instruments.get(ent.sector.instrument_code)
             mu = by_sector[ent.sector.code].truth[code] + TAU * z_e
-            frame = simulate_responses(instrument_items(inst), np.full(n, mu), rng)
-            rows, values = _rows(frame, inst, wave, links[ent.id, wave.id], rng, today)
-            if rows:
-                # The database assigns the ids (PostgreSQL's sequence must see them).
-                ids = session.scalars(
-                    insert(Response).returning(Response.id, sort_by_parameter_order=True), rows
-                ).all()
-                session.execute(
-                    insert(Answer),
-                    [
-                        {"response_id": rid, "item_code": c, "value": v}
-                        for rid, answers in zip(ids, values, strict=True)
-                        for c, v in answers.items()
-                    ],
-                )
-            total += n
+            total += len(unit_responses(session, ent, wave, links[ent.id, wave.id], mu, n,
+                                        rng, today))
     return total
+
+
+def unit_responses(session, unit: Enterprise, wave: Wave, links: list, mu: float, n: int,
+                   rng: np.random.Generator, today: dt.date) -> list[int]:
+    """Draw ``n`` responses of a unit whose true index is ``mu`` (analysis.simulate) and
+    store them with their answers; returns the new response ids."""
+    inst = instruments.get(unit.sector.instrument_code)
+    frame = simulate_responses(instrument_items(inst), np.full(n, mu), rng)
+    rows, values = _rows(frame, inst, wave, links, rng, today)
+    if not rows:
+        return []
+    # The database assigns the ids (PostgreSQL's sequence must see them).
+    ids = session.scalars(
+        insert(Response).returning(Response.id, sort_by_parameter_order=True), rows
+    ).all()
+    session.execute(
+        insert(Answer),
+        [
+            {"response_id": rid, "item_code": c, "value": v}
+            for rid, answers in zip(ids, values, strict=True)
+            for c, v in answers.items()
+        ],
+    )
+    return list(ids)
 
 
 def _rows(frame, inst, wave, links, rng, today):
