@@ -21,6 +21,9 @@ LEVEL_NAMES = {"category": ("类别", "category"), "sector": ("行业", "sector"
 def kind_text(kind: str, target, locale: str = "zh_CN") -> str:
     """A target's kind in words, e.g. "满意（8—10分）顾客占比不低于80%"."""
     t = num(target, 0) if is_number(target) else DASH
+    if kind == "threshold" and t == DASH:  # the service family: one target per category
+        return ("指数不低于所在类别的目标值（门槛目标）" if locale == "zh_CN"
+                else "index at least its category's target (threshold target)")
     zh = {"threshold": f"指数不低于{t}（门槛目标）",
           "share": f"满意（8—10分）顾客占比不低于{t}%（占比目标）",
           "improvement": ("较基期显著提高（提高目标：单侧检验指数变化大于"
