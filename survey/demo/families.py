@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from analysis.simulate import TAU, enterprise_effects
 from survey.demo import family_spec as fs
 from survey.demo import spec
-from survey.demo.district import _enterprise, make_links, unit_responses
+from survey.demo.units import make_links, service_enterprise, unit_responses
 from survey.model import Category, DwellingUse, Enterprise, Organisation, Sector, Wave
 from survey.ops import dwellings
 from survey.ops.uscc import ALPHABET, make_code
@@ -74,7 +74,7 @@ def _services(categories, rng):
     for s in fs.SERVICE_SECTORS:
         sector = _sector(categories[s.category], s.code, s.name_zh, s.name_en, s.weight)
         for name in spec.enterprise_names(s):
-            units.append(_enterprise(name, sector, rng))
+            units.append(service_enterprise(name, sector, rng))
             sector_truth.append(s.truth)
     z = _centred(units, rng)
     return units, {id(u): {w: t + z_u for w, t in tr.items()}
