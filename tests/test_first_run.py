@@ -66,18 +66,49 @@ def test_demo_prints_working_logins_and_ends_with_a_survey_url(first_run):
     assert logins["analyst"][0] in again
 
 
-@pytest.mark.parametrize("who", ["enterprise", "developer", "manufacturer"])
-def test_demo_portal_logins_show_their_units_dashboard(first_run, who):
+def test_demo_enterprise_login_shows_its_dashboard(first_run):
     from tests.portal_support import portal_login
 
     app, _settings, output = first_run
     logins = {m[1]: m for m in LOGIN.finditer(output)}
     client = app.test_client()
-    assert portal_login(client, logins[who][2], logins[who][3]).status_code in (302, 303)
+    email, password = logins["enterprise"][2], logins["enterprise"][3]
+    assert portal_login(client, email, password).status_code in (302, 303)
     page = client.get("/portal/")
     assert page.status_code == 200
-    unit = output.split(logins[who][0], 1)[1].split("(", 1)[1].split(")", 1)[0]
+    unit = output.split(logins["enterprise"][0], 1)[1].split("(", 1)[1].split(")", 1)[0]
     assert unit in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("who", "kind"), [("developer", "housing_project"),
+                                           ("manufacturer", "product_line")])
+def test_demo_organisation_logins_list_their_units_and_open_one(first_run, who, kind):
+    from sqlalchemy import select
+
+    from survey.model import Enterprise, Organisation
+    from tests.portal_support import csrf, portal_login
+
+    app, _settings, output = first_run
+    logins = {m[1]: m for m in LOGIN.finditer(output)}
+    organisation = output.split(logins[who][0], 1)[1].split("(", 1)[1].split(")", 1)[0]
+    with app.app_context():
+        session = survey_db.session_scope(app)
+        org = session.scalars(select(Organisation).where(Organisation.name == organisation)).one()
+        units = session.scalars(select(Enterprise).where(Enterprise.owner_id == org.id)
+                                .order_by(Enterprise.id)).all()
+        owned = [(u.id, u.name) for u in units]
+        assert owned and {u.kind for u in units} == {kind}
+        session.close()
+    client = app.test_client()
+    assert portal_login(client, logins[who][2], logins[who][3]).status_code in (302, 303)
+    listing = client.get("/portal/", follow_redirects=True).get_data(as_text=True)
+    assert all(name in listing for _id, name in owned)
+    unit_id, name = owned[-1]
+    chosen = client.post(f"/portal/units/{unit_id}",
+                         data={"csrf_token": csrf(client, "/portal/units")})
+    assert chosen.status_code == 303
+    page = client.get("/portal/")
+    assert page.status_code == 200 and name in page.get_data(as_text=True)
 
 
 def test_landing_page_states_each_familys_target_kind(first_run):

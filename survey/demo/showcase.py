@@ -78,26 +78,30 @@ def credentials_path() -> Path:
 def create_accounts(session: Session) -> list[dict]:
     """Add the demo admin, analyst, one enterprise user and a developer's and a
     manufacturer's portal users with random passwords; the caller commits. Returns their
-    role (and label), e-mail and password (and the unit)."""
+    role (and label), e-mail and password (and the enterprise or organisation).
+
+    The developer's and the manufacturer's logins belong to the organisation that owns the
+    first housing project and the first product line, so they see all of its units."""
     enterprise = session.scalars(select(Enterprise).where(Enterprise.kind == "enterprise")
                                  .order_by(Enterprise.id).limit(1)).first()
-    wanted = [(role, role, email, name, enterprise) for role, email, name in ACCOUNTS]
+    wanted = [(role, role, email, name, enterprise, None) for role, email, name in ACCOUNTS]
     for label, email, name, kind in UNIT_ACCOUNTS:
-        unit = session.scalars(select(Enterprise).where(Enterprise.kind == kind)
+        unit = session.scalars(select(Enterprise).where(Enterprise.kind == kind,
+                                                        Enterprise.owner_id.is_not(None))
                                .order_by(Enterprise.id).limit(1)).first()
-        wanted.append(("enterprise", label, email, name, unit))
+        if unit is not None:
+            wanted.append(("enterprise", label, email, name, None, unit.owner))
     created = []
-    for role, label, email, name, unit in wanted:
-        if role == "enterprise" and unit is None:
+    for role, label, email, name, unit, organisation in wanted:
+        if role == "enterprise" and unit is None and organisation is None:
             continue
         password = secrets.token_urlsafe(12)
-        portal = role == "enterprise"
-        # A developer's or manufacturer's login shows its first unit until the portal
-        # takes organisation logins (User.organisation_id).
         session.add(User(email=email, name=name, role=role, password_hash=hash_password(password),
-                         enterprise_id=unit.id if portal else None))
+                         enterprise_id=unit.id if role == "enterprise" and unit else None,
+                         organisation_id=organisation.id if organisation else None))
+        holder = unit if role == "enterprise" and unit else organisation
         created.append({"role": role, "label": label, "email": email, "password": password,
-                        "enterprise": unit.name if portal else ""})
+                        "enterprise": holder.name if holder else ""})
     return created
 
 
