@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from reports import bulletin_pdf
+from reports.families import compute_lines
 from survey.db import session_scope
 from survey.model import Wave
 from survey.ops import publish
@@ -21,7 +22,9 @@ from survey.ops.compute import compute_and_store, summary_lines
 @click.option("--wave", "wave_code", required=True, help="Wave code, e.g. 2026Q4.")
 @with_appcontext
 def compute_command(wave_code: str) -> None:
-    """Compute a wave's indices, store the result (with its charts) and print the table."""
+    """Compute a wave's indices, store the result (with its charts) and print the tables:
+    the service indices against their thresholds, each family's index, and the product
+    (share satisfied) and construction (improvement over the baseline) targets."""
     session = session_scope(write=True)
     try:
         wave = _wave(session, wave_code)
@@ -31,7 +34,7 @@ def compute_command(wave_code: str) -> None:
             raise click.ClickException(str(error)) from error
         session.commit()
         click.echo(f"wave {wave.code}: result #{row.id}, input sha256 {row.input_sha256[:16]}…")
-        for line in summary_lines(result):
+        for line in summary_lines(result) + compute_lines(result):
             click.echo(line)
     finally:
         session.close()

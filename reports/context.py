@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analysis import WaveResult, change
-from reports import annex, words
+from reports import annex, families, words
 from reports.fmt import (
     DASH,
     INSUFFICIENT,
@@ -74,6 +74,8 @@ def bulletin_context(
     ctx["headline"] = headline_rows(result, changes, district_name, locale)
     ctx["summary"] = summary_en(ctx) if en else summary_text(ctx)
     ctx["categories"] = sector_groups(result, changes, locale)
+    ctx["families"] = families.family_sections(result, locale)
+    ctx["service_kind"] = families.kind_text("threshold", None, locale)
     ctx["ranking"] = ranking(result, locale, ranked_out(integrity))
     ctx["integrity"] = integrity_annex(integrity, result.settings)
     ctx["data_quality"] = annex.data_quality(result, intake, locale)
@@ -131,7 +133,7 @@ def headline_rows(result: WaveResult, changes: dict, district_name: str,
                        else f"{district_name}顾客满意度指数"), "target": DASH,
              "verdict": DASH, "verdict_key": None, **_figures(d),
              **_change_cells(changes, "district", d["unit"], locale)}]
-    for c in result.tables["categories"].to_dict("records"):
+    for c in _service(result):
         verdict, key = _verdict(c, locale)
         name = words.name(c, locale)
         rows.append({"key": str(c["unit"]), "name": name,
@@ -140,6 +142,13 @@ def headline_rows(result: WaveResult, changes: dict, district_name: str,
                      "verdict": verdict, "verdict_key": key, **_figures(c),
                      **_change_cells(changes, "category", c["unit"], locale)})
     return rows
+
+
+def _service(result: WaveResult) -> list[dict]:
+    """The service (threshold-kind) category rows; the other families have sections of
+    their own (:mod:`reports.families`)."""
+    codes = set(families.service_categories(result))
+    return [c for c in result.tables["categories"].to_dict("records") if str(c["unit"]) in codes]
 
 
 def summary_text(ctx: dict) -> list[str]:
@@ -185,7 +194,7 @@ def sector_groups(result: WaveResult, changes: dict, locale: str = "zh_CN") -> l
     sectors = result.tables["sectors"]
     cat_of = annex.sector_categories(result)
     groups = []
-    for c in result.tables["categories"].to_dict("records"):
+    for c in _service(result):
         rows = []
         for s in sectors[cat_of.reindex(sectors["unit"]).to_numpy() == c["unit"]].to_dict(
                 "records"):

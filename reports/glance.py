@@ -7,7 +7,7 @@ from the coordinates computed here, so the page needs no script and no image req
 from __future__ import annotations
 
 from analysis import WaveResult
-from reports import words
+from reports import families, words
 from reports.context import headline_rows, sector_groups
 
 LOW, HIGH = 60.0, 100.0  # the chart's scale: every published index so far lies within it
@@ -41,4 +41,19 @@ def glance(result: WaveResult, district_name: str, locale: str = "zh_CN") -> dic
             counts[s["verdict_key"] or "none"] = counts.get(s["verdict_key"] or "none", 0) + 1
     ticks = [{"value": int(v), "x": x_of(v)} for v in range(int(LOW), int(HIGH) + 1, 10)]
     return {"rows": rows, "chart": chart, "ticks": ticks, "sector_verdicts": counts,
+            "service_kind": families.kind_text("threshold", None, locale),
+            "families": family_rows(result, locale),
             "height": 12 + len(rows) * ROW + 10, "width": LEFT * 2 + WIDTH}
+
+
+def family_rows(result: WaveResult, locale: str = "zh_CN") -> list[dict]:
+    """Each family beyond services: its index, target kind in words and category verdict."""
+    out = []
+    for f in families.family_sections(result, locale):
+        head = next((r for r in f["rows"] if r["level_key"] == "category"), None)
+        out.append({"key": f["key"], "name": f["name"], "estimate": f["estimate"],
+                    "ci": f["ci"], "kind": f["kind"], "kind_text": f["kind_text"],
+                    "figure": head["estimate"] if head else "",
+                    "verdict": head["verdict"] if head else "",
+                    "verdict_key": head["verdict_key"] if head else None})
+    return out

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 import instruments
 from analysis.simulate import enterprise_effects, latent_loadings, simulate_responses
-from survey.demo import spec
+from survey.demo import family_spec, spec
 from survey.demo.district import instrument_items
 from survey.model import Answer, Category, CollectionLink, Enterprise, Response, Sector, Wave
 from survey.ops.uscc import is_valid
@@ -73,15 +73,17 @@ def test_enterprise_effects_are_centred_within_sectors():
 
 def test_demo_district_is_big_enough(demo):
     n = lambda model: demo.scalar(select(func.count()).select_from(model))  # noqa: E731
-    assert n(Category) == 2 and n(Sector) >= 14
+    assert n(Category) == 4 and n(Sector) >= 14
     assert n(Enterprise) >= 60 and n(Response) >= 6000
     assert {(w.code, w.status) for w in demo.scalars(select(Wave))} == {
         ("2026Q3", "closed"),
         ("2026Q4", "open"),
     }
     assert n(CollectionLink) >= 2 * n(Enterprise)
-    assert all(is_valid(e.uscc) for e in demo.scalars(select(Enterprise)))
-    targets = {c.code: c.target for c in demo.scalars(select(Category))}
+    enterprises = demo.scalars(select(Enterprise).where(Enterprise.kind == "enterprise")).all()
+    assert all(is_valid(e.uscc) for e in enterprises)
+    targets = {c.code: c.target for c in demo.scalars(select(Category))
+               if c.target_kind == "threshold"}
     assert targets == {"producer": 85.0, "consumer": 80.0}
 
 
@@ -103,7 +105,9 @@ def test_demo_sample_means_track_the_truth(demo):
     ).all()
     frame = pd.DataFrame(rows, columns=["sector", "wave", "value"]).dropna()
     means = (100 * (frame["value"] - 1) / 9).groupby([frame["sector"], frame["wave"]]).mean()
-    truth = pd.Series({(s.code, w): v for s in spec.SECTORS for w, v in s.truth.items()})
+    truth = pd.Series({(s.code, w): v for s in spec.SECTORS + family_spec.SERVICE_SECTORS
+                       for w, v in s.truth.items()})
+    means = means[means.index.isin(truth.index)]  # service sectors (products: own truths)
     gaps = (means - truth.reindex(means.index)).to_numpy()
     assert np.all(np.abs(gaps) < 5)
     assert abs(gaps.mean()) < 1.0
@@ -141,7 +145,7 @@ def test_frames_hold_every_answer_of_the_wave(demo):
     ]
     assert models["catering"]["extra_items"] == {"complaint": ["cmp_handling"]}
     assert len(enterprises_frame(demo)) >= 60
-    assert set(categories_frame(demo)["target"]) == {85.0, 80.0}
+    assert set(categories_frame(demo)["target"]) == {85.0, 80.0, 0.0}
 
 
 def test_a_real_response_can_follow_the_demo(demo, demo_app):

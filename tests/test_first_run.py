@@ -16,7 +16,8 @@ from survey.model import Bulletin, ComputedResult, Job, Wave
 from survey.ops import jobs
 from tests.test_console import PASSWORD, login, make_user  # noqa: F401
 
-LOGIN = re.compile(r"demo (admin|analyst|enterprise): (\S+) / (\S+)  → (\S+)")
+LOGIN = re.compile(
+    r"demo (admin|analyst|enterprise|developer|manufacturer): (\S+) / (\S+)  → (\S+)")
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,7 @@ def test_demo_publishes_the_closed_wave_and_computes_the_open_one(first_run):
 def test_demo_prints_working_logins_and_ends_with_a_survey_url(first_run):
     app, _settings, output = first_run
     logins = {m[1]: m for m in LOGIN.finditer(output)}
-    assert set(logins) == {"admin", "analyst", "enterprise"}
+    assert set(logins) == {"admin", "analyst", "enterprise", "developer", "manufacturer"}
     assert logins["admin"][4] == "http://127.0.0.1:8123/console/login"
     assert logins["enterprise"][4] == "http://127.0.0.1:8123/portal/login"
     assert output.strip().splitlines()[-1].startswith("demo survey: http://127.0.0.1:8123/s/")
@@ -63,6 +64,62 @@ def test_demo_prints_working_logins_and_ends_with_a_survey_url(first_run):
     # A later `make run` prints the same logins again.
     again = app.test_cli_runner().invoke(args=["demo", "--if-empty"]).output
     assert logins["analyst"][0] in again
+
+
+def test_demo_enterprise_login_shows_its_dashboard(first_run):
+    from tests.portal_support import portal_login
+
+    app, _settings, output = first_run
+    logins = {m[1]: m for m in LOGIN.finditer(output)}
+    client = app.test_client()
+    email, password = logins["enterprise"][2], logins["enterprise"][3]
+    assert portal_login(client, email, password).status_code in (302, 303)
+    page = client.get("/portal/")
+    assert page.status_code == 200
+    unit = output.split(logins["enterprise"][0], 1)[1].split("(", 1)[1].split(")", 1)[0]
+    assert unit in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("who", "kind"), [("developer", "housing_project"),
+                                           ("manufacturer", "product_line")])
+def test_demo_organisation_logins_list_their_units_and_open_one(first_run, who, kind):
+    from sqlalchemy import select
+
+    from survey.model import Enterprise, Organisation
+    from tests.portal_support import csrf, portal_login
+
+    app, _settings, output = first_run
+    logins = {m[1]: m for m in LOGIN.finditer(output)}
+    organisation = output.split(logins[who][0], 1)[1].split("(", 1)[1].split(")", 1)[0]
+    with app.app_context():
+        session = survey_db.session_scope(app)
+        org = session.scalars(select(Organisation).where(Organisation.name == organisation)).one()
+        units = session.scalars(select(Enterprise).where(Enterprise.owner_id == org.id)
+                                .order_by(Enterprise.id)).all()
+        owned = [(u.id, u.name) for u in units]
+        assert owned and {u.kind for u in units} == {kind}
+        session.close()
+    client = app.test_client()
+    assert portal_login(client, logins[who][2], logins[who][3]).status_code in (302, 303)
+    listing = client.get("/portal/", follow_redirects=True).get_data(as_text=True)
+    assert all(name in listing for _id, name in owned)
+    unit_id, name = owned[-1]
+    chosen = client.post(f"/portal/units/{unit_id}",
+                         data={"csrf_token": csrf(client, "/portal/units")})
+    assert chosen.status_code == 303
+    page = client.get("/portal/")
+    assert page.status_code == 200 and name in page.get_data(as_text=True)
+
+
+def test_landing_page_states_each_familys_target_kind(first_run):
+    app, _settings, _output = first_run
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert "民生产品" in page and "建设工程" in page
+    assert "满意（8—10分）顾客占比不低于80%" in page and "较基期显著提高" in page
+    assert "门槛目标" in page
+    english = app.test_client().get("/?lang=en").get_data(as_text=True)
+    assert "share of satisfied respondents" in english
+    assert "significant improvement over the baseline wave" in english
 
 
 def test_no_logins_are_printed_in_production(first_run):
@@ -77,7 +134,7 @@ def test_credentials_are_kept_for_their_own_database_only(first_run, tmp_path):
     app, settings, _output = first_run
     with app.app_context():
         session = survey_db.session_scope(app)
-        assert len(showcase.saved_credentials(session, settings["DATABASE_URL"])) == 3
+        assert len(showcase.saved_credentials(session, settings["DATABASE_URL"])) == 5
         assert showcase.saved_credentials(session, "sqlite:///elsewhere.sqlite3") == []
         session.close()
 

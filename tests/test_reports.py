@@ -13,7 +13,7 @@ from sqlalchemy import select
 from weasyprint.urls import FatalURLFetchingError
 
 from analysis import WaveResult, change
-from reports import bulletin_context, bulletin_html, bulletin_pdf
+from reports import bulletin_context, bulletin_html, bulletin_pdf, families
 from reports.charts import bulletin_charts, sector_chart
 from reports.fmt import issue_label, signed
 from reports.render import DataOnlyFetcher, RefusedURLError, html_to_pdf
@@ -91,6 +91,12 @@ def _with_table(result: WaveResult, name: str, frame) -> WaveResult:
                       provenance=result.provenance)
 
 
+def _service_sectors(result: WaveResult):
+    """The sectors of the service family (the main tables); the others have family sections."""
+    sectors = result.tables["sectors"]
+    return sectors[sectors["category"].isin(families.service_categories(result))]
+
+
 def test_pdf_holds_the_chinese_headline_and_the_figures_of_the_result(waves, pdf_text,
                                                                        pdf_rows):
     _, result = waves
@@ -99,10 +105,16 @@ def test_pdf_holds_the_chinese_headline_and_the_figures_of_the_result(waves, pdf
                  "金普新区顾客满意度指数", f"{d['estimate']:.1f}",
                  f"{d['ci_low']:.1f}–{d['ci_high']:.1f}", "测评方法说明"):
         assert text in pdf_text, text
+    services = set(families.service_categories(result))
+    assert services == {"producer", "consumer"}
     for c in result.tables["categories"].to_dict("records"):
-        assert f"{c['name_zh']}满意度指数为{c['estimate']:.1f}" in pdf_text
-        assert f"目标值{c['target']:.0f}，判定结果：{c['verdict_zh']}" in pdf_text
-    for s in result.tables["sectors"].to_dict("records"):
+        if c["unit"] in services:
+            assert f"{c['name_zh']}满意度指数为{c['estimate']:.1f}" in pdf_text
+            assert f"目标值{c['target']:.0f}，判定结果：{c['verdict_zh']}" in pdf_text
+    # The product and construction families have sections of their own, with their kind.
+    for name in ("民生产品满意度指数为", "建设工程满意度指数为", "目标类型："):
+        assert name in pdf_text, name
+    for s in _service_sectors(result).to_dict("records"):
         figures = f"{s['estimate']:.1f}{s['ci_low']:.1f}–{s['ci_high']:.1f}{s['n']:.0f}"
         row = re.compile(re.escape(s["name_zh"]) + "※?" + re.escape(figures))  # ※: caution
         assert any(row.match(line) for line in pdf_rows), row.pattern
@@ -161,7 +173,9 @@ def test_context_is_plain_data(context):
 
 def test_targets_come_from_the_result_not_constants(waves):
     previous, result = waves
-    cats = result.tables["categories"].assign(target=[88.0, 77.0])
+    cats = result.tables["categories"]
+    cats = cats.assign(target=cats["unit"].map({"producer": 88.0, "consumer": 77.0})
+                       .fillna(cats["target"]))
     ctx = bulletin_context(_with_table(result, "categories", cats), previous, **ARGS)
     assert [r["target"] for r in ctx["headline"][1:]] == ["88", "77"]
 
@@ -171,7 +185,7 @@ def test_sector_changes_are_those_of_analysis_change(waves, context):
     c = change(previous, result)
     c = c[(c["level"] == "sector") & (c["construct"] == "satisfaction")].set_index("unit")
     rows = [r for g in context["categories"] for r in g["rows"]]
-    assert len(rows) == len(result.tables["sectors"]) == 14
+    assert len(rows) == len(_service_sectors(result)) == 17
     for r in rows:
         assert r["change"] == signed(c.loc[r["code"], "delta"])
         assert r["change_sig"] == c.loc[r["code"], "change_zh"]

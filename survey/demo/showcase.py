@@ -29,6 +29,10 @@ CREDENTIALS_FILE = "demo-credentials.json"
 ACCOUNTS = (("admin", "admin@demo.manyi.test", "演示管理员"),
             ("analyst", "analyst@demo.manyi.test", "演示分析员"),
             ("enterprise", "shop@demo.manyi.test", "演示企业用户"))
+# Portal logins of a developer (its first housing project) and a manufacturer (its first
+# product line): label, e-mail, name, unit kind.
+UNIT_ACCOUNTS = (("developer", "developer@demo.manyi.test", "演示开发商用户", "housing_project"),
+                 ("manufacturer", "maker@demo.manyi.test", "演示生产企业用户", "product_line"))
 
 
 def is_production(config) -> bool:
@@ -72,18 +76,32 @@ def credentials_path() -> Path:
 
 
 def create_accounts(session: Session) -> list[dict]:
-    """Add the demo admin, analyst and one enterprise user with random passwords; the
-    caller commits. Returns their role, e-mail and password (and the enterprise)."""
-    enterprise = session.scalars(select(Enterprise).order_by(Enterprise.id).limit(1)).first()
+    """Add the demo admin, analyst, one enterprise user and a developer's and a
+    manufacturer's portal users with random passwords; the caller commits. Returns their
+    role (and label), e-mail and password (and the enterprise or organisation).
+
+    The developer's and the manufacturer's logins belong to the organisation that owns the
+    first housing project and the first product line, so they see all of its units."""
+    enterprise = session.scalars(select(Enterprise).where(Enterprise.kind == "enterprise")
+                                 .order_by(Enterprise.id).limit(1)).first()
+    wanted = [(role, role, email, name, enterprise, None) for role, email, name in ACCOUNTS]
+    for label, email, name, kind in UNIT_ACCOUNTS:
+        unit = session.scalars(select(Enterprise).where(Enterprise.kind == kind,
+                                                        Enterprise.owner_id.is_not(None))
+                               .order_by(Enterprise.id).limit(1)).first()
+        if unit is not None:
+            wanted.append(("enterprise", label, email, name, None, unit.owner))
     created = []
-    for role, email, name in ACCOUNTS:
-        if role == "enterprise" and enterprise is None:
+    for role, label, email, name, unit, organisation in wanted:
+        if role == "enterprise" and unit is None and organisation is None:
             continue
         password = secrets.token_urlsafe(12)
         session.add(User(email=email, name=name, role=role, password_hash=hash_password(password),
-                         enterprise_id=enterprise.id if role == "enterprise" else None))
-        created.append({"role": role, "email": email, "password": password,
-                        "enterprise": enterprise.name if role == "enterprise" else ""})
+                         enterprise_id=unit.id if role == "enterprise" and unit else None,
+                         organisation_id=organisation.id if organisation else None))
+        holder = unit if role == "enterprise" and unit else organisation
+        created.append({"role": role, "label": label, "email": email, "password": password,
+                        "enterprise": holder.name if holder else ""})
     return created
 
 
@@ -116,5 +134,6 @@ def credential_lines(accounts: list[dict], base_url: str) -> list[str]:
     for a in accounts:
         where = f"{base}/portal/login" if a["role"] == "enterprise" else f"{base}/console/login"
         extra = f" ({a['enterprise']})" if a.get("enterprise") else ""
-        lines.append(f"demo {a['role']}: {a['email']} / {a['password']}  → {where}{extra}")
+        label = a.get("label") or a["role"]
+        lines.append(f"demo {label}: {a['email']} / {a['password']}  → {where}{extra}")
     return lines

@@ -236,7 +236,9 @@ def summary_lines(result: WaveResult) -> list[str]:
             ci = f"[{row['ci_low']:.1f}, {row['ci_high']:.1f}]"
             target = row.get("target")
             target = "" if target is None or target != target else f"{target:.0f}"
-            verdict = row.get("verdict_en") or ""
+            verdict = row.get("verdict_en")
+            if not isinstance(verdict, str):  # a share or improvement target: listed apart
+                verdict = "" if name != "categories" else "target of its own kind (below)"
             if not row.get("published", True):
                 verdict = "insufficient sample"
             lines.append(

@@ -70,7 +70,8 @@ def comments_frame(session: Session, wave: Wave, enterprise_id: int | None = Non
 
 
 def enterprises_frame(session: Session) -> pd.DataFrame:
-    """Enterprises with their sector and weighting size (customer volume, else revenue)."""
+    """Enterprises with their sector and weighting size (customer volume, else revenue, else
+    a housing project's dwellings)."""
     rows = session.execute(
         select(
             Enterprise.id,
@@ -79,16 +80,19 @@ def enterprises_frame(session: Session) -> pd.DataFrame:
             Enterprise.street,
             Enterprise.customer_volume,
             Enterprise.revenue,
+            Enterprise.dwellings,
         )
         .join(Sector, Enterprise.sector_id == Sector.id)
         .where(Enterprise.active.is_(True))
         .order_by(Enterprise.id)
     ).all()
     frame = pd.DataFrame(
-        rows, columns=["enterprise_id", "name", "sector", "street", "customer_volume", "revenue"]
+        rows, columns=["enterprise_id", "name", "sector", "street", "customer_volume", "revenue",
+                       "dwellings"]
     )
     frame["weight"] = (
         frame["customer_volume"].astype("float64").fillna(frame["revenue"].astype("float64"))
+        .fillna(frame.pop("dwellings").astype("float64"))
     )
     return frame
 
