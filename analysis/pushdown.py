@@ -1,7 +1,7 @@
 """A wave's indices from sufficient statistics aggregated inside the database.
 
-The database returns, per enterprise, the moments of the 0-100 item scores (counts, sums,
-sums of squares and of cross-products over the rows where both items are answered) and,
+The database returns, per enterprise, the moments of the 0-100 item scores (counts and
+sums, then the cross-products of the items centred on their sector means) and,
 per enterprise and construct, the count, sum and centred sum of squares of the respondent
 scores. Everything here works on those unit-sized arrays and reproduces
 :func:`analysis.compute_wave`'s PLS item weights and linearised indices (to rounding) for
@@ -11,9 +11,9 @@ Why the statistics suffice, without raking and day caps: each enterprise's respo
 then carry one weight ``w_e``, so
 
 - the mean-replaced covariance of items ``i, j`` over a sector's ``n`` rows is
-  ``(P_ij - m_j A_ij - m_i B_ij + m_i m_j N_ij) / (n - 1)`` with ``N_ij`` rows answering
-  both, ``P_ij = sum x_i x_j``, ``A_ij = sum x_i``, ``B_ij = sum x_j`` over them and item
-  means ``m_i`` over the rows answering ``i`` (Lohmoeller's algorithm reads only this);
+  ``sum z_i z_j / (n - 1)`` with ``z_i = x_i - m_i`` where answered and 0 where not
+  (``m_i``: the item's mean over the rows answering it, a first pass), and Lohmoeller's
+  algorithm reads only this and the items' standard deviations;
 - an enterprise's Hajek mean is ``ybar_e = sum y / n_e`` over its scored respondents and
   its linearised variance with respondent PSUs ``n_h / (n_h - 1) SS_e / n_e^2``
   (``n_h``: all its respondents, ``SS_e = sum (y - ybar_e)^2``; Woodruff 1971);
@@ -57,28 +57,32 @@ def check_supported(settings, margins: dict | None) -> None:
 
 
 def pair_index(k: int) -> list[tuple[int, int]]:
-    """The item pairs ``(i, j)``, ``i < j``, in the order the moment columns list them."""
-    return [(i, j) for i in range(k) for j in range(i + 1, k)]
+    """The item pairs ``(i, j)``, ``i <= j``, in the order the moment columns list them."""
+    return [(i, j) for i in range(k) for j in range(i, k)]
+
+
+def means(moments: dict) -> np.ndarray:
+    """Item means over the rows answering each item: ``m_i = s_i / n_i``."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(moments["s_i"], float) / np.asarray(moments["n_i"], float)
 
 
 def covariance(n: float, moments: dict) -> tuple[np.ndarray, np.ndarray]:
     """(covariance of the standardised mean-replaced items, their s.d.) from the moments.
 
-    ``moments`` holds arrays ``n_i, s_i, q_i`` (per item: answered, sum, sum of squares)
-    and ``n_ij, p_ij, a_ij, b_ij`` (per pair of :func:`pair_index`); ``n`` counts the rows.
-    ``sd_i = sqrt((q_i - m_i s_i) / (n_i - 1))``, as ``np.nanstd(ddof=1)``.
+    ``moments`` holds ``n_i`` (rows answering item ``i``) and ``c_ij`` (per pair of
+    :func:`pair_index`: ``sum z_i z_j`` with ``z_i = x_i - m_i`` when answered, else 0,
+    the item means of :func:`means`); ``n`` counts the rows. Then
+    ``sd_i = sqrt(c_ii / (n_i - 1))`` (``np.nanstd(ddof=1)``) and
+    ``cov_ij = c_ij / ((n - 1) sd_i sd_j)``.
     """
-    n_i, s_i, q_i = (np.asarray(moments[k], float) for k in ("n_i", "s_i", "q_i"))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        m = s_i / n_i
-        ss = q_i - m * s_i
-        sd = np.sqrt(ss / (n_i - 1))
+    n_i = np.asarray(moments["n_i"], float)
     k = len(n_i)
-    c = np.diag(ss)
+    c = np.zeros((k, k))
     for p, (i, j) in enumerate(pair_index(k)):
-        c[i, j] = c[j, i] = (moments["p_ij"][p] - m[j] * moments["a_ij"][p]
-                             - m[i] * moments["b_ij"][p] + m[i] * m[j] * moments["n_ij"][p])
+        c[i, j] = c[j, i] = moments["c_ij"][p]
     with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(np.diag(c) / (n_i - 1))
         cov = c / (n - 1) / np.outer(sd, sd)
     return cov, sd
 

@@ -87,17 +87,15 @@ def test_covariance_from_moments_equals_numpy_on_the_rows():
     x = rng.normal(50, 15, size=(300, 4)) + rng.normal(0, 10, size=(300, 1))
     x[rng.random(x.shape) < 0.15] = np.nan
     ok = ~np.isnan(x)
-    pairs = pd_math.pair_index(4)
-    moments = {"n_i": ok.sum(0), "s_i": np.nansum(x, 0), "q_i": np.nansum(x * x, 0),
-               "n_ij": [np.sum(ok[:, i] & ok[:, j]) for i, j in pairs],
-               "p_ij": [np.nansum(x[:, i] * x[:, j]) for i, j in pairs],
-               "a_ij": [np.sum(np.where(ok[:, i] & ok[:, j], x[:, i], 0)) for i, j in pairs],
-               "b_ij": [np.sum(np.where(ok[:, i] & ok[:, j], x[:, j], 0)) for i, j in pairs]}
+    moments = {"n_i": ok.sum(0), "s_i": np.nansum(x, 0)}
+    z = np.where(ok, x - pd_math.means(moments), 0.0)
+    moments["c_ij"] = [z[:, i] @ z[:, j] for i, j in pd_math.pair_index(4)]
     cov, sd = pd_math.covariance(len(x), moments)
-    # independent: mean-replace, standardise with numpy, then np.cov
-    sd_ref = np.array([np.std(x[ok[:, k], k], ddof=1) for k in range(4)])
-    z = np.where(ok, (x - np.nanmean(x, 0)) / sd_ref, 0.0)
-    ref = z.T @ z / (len(x) - 1)
+    # independent: pandas' s.d. of the answered values; numpy's covariance of the
+    # standardised items with the missing values replaced by the mean
+    sd_ref = pd.DataFrame(x).std(ddof=1).to_numpy()
+    filled = pd.DataFrame(x).fillna(pd.DataFrame(x).mean()).to_numpy() / sd_ref
+    ref = np.cov(filled, rowvar=False, ddof=1)
     assert np.allclose(sd, sd_ref, rtol=0, atol=1e-10)
     assert np.allclose(cov, ref, rtol=0, atol=1e-12)
 
