@@ -111,6 +111,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     import instruments.cli
     import portal
     from survey import db
+    from survey.cli import dwellings as dwellings_cli
     from survey.cli import field as field_cli
     from survey.cli import quality
     from survey.cli import receipts as receipts_cli
@@ -135,6 +136,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     links.init_app(app)
     quality.init_app(app)
     receipts_cli.init_app(app)
+    dwellings_cli.init_app(app)
     field_cli.init_app(app)
     demo_cli.init_app(app)
     instruments.cli.init_app(app)

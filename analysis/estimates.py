@@ -6,7 +6,9 @@ enterprise design (``design="census"``). Sector indices are Hajek means whose
 respondent weights give each enterprise its configured share over the
 respondents with a score (so a sector index is exactly the fixed-weight
 combination of its enterprise indices); categories and the district are
-fixed-weight composites of sectors with the combined linearised variable.
+fixed-weight composites of sectors with the combined linearised variable. The
+district combines the service-family categories only; each family (when the
+categories carry a ``family`` column) is the same composite over its categories.
 """
 
 from __future__ import annotations
@@ -63,7 +65,13 @@ class UnitEstimates:
         self._share = (None if shares is None
                        else shares.reindex(self.ent_levels).to_numpy(float))
 
-    def indices(self, scores: pd.DataFrame) -> pd.DataFrame:
+    def indices(self, scores: pd.DataFrame, *, record: bool = True) -> pd.DataFrame:
+        """Estimates of every unit for each score column (0-100), all levels stacked.
+
+        With ``record`` (the constructs) the composite weights and PSU totals are kept
+        for the bootstrap and between-wave change; other score columns (e.g. the
+        satisfied-share indicator of :mod:`analysis.targets`) pass ``record=False``.
+        """
         parts, psu_parts = [], []
         for construct in scores.columns:
             y = scores[construct].to_numpy(float)
@@ -74,11 +82,12 @@ class UnitEstimates:
             ent.insert(0, "unit", self.ent_levels.astype(object))
             ent.insert(0, "level", "enterprise")
             agg, labels = self._aggregate(y)
-            self.coefs[construct] = (self._last_coef, labels)
+            if record:
+                self.coefs[construct] = (self._last_coef, labels)
             for frame in (ent, agg):
                 frame.insert(2, "construct", construct)
             parts += [ent, agg]
-            if "psu_totals" in agg.attrs:
+            if record and "psu_totals" in agg.attrs:
                 psu_parts.append(self._psu_rows(agg.attrs["psu_totals"], labels, construct))
         out = pd.concat(parts, ignore_index=True)
         if "df_design" in out.columns:
@@ -165,7 +174,13 @@ class UnitEstimates:
         return np.concatenate(out)
 
     def _coefficients(self, has):
-        """Composite weights: sectors (identity), categories, district."""
+        """Composite weights: sectors (identity), categories, district, families.
+
+        A category is ``sum_s b_s I_s`` over its sectors with data; the district is
+        ``sum_c g_c I_c / sum_c g_c`` over the *service-family* categories with data
+        (every category when the frame has no ``family`` column) and, when it has one,
+        each family ``f`` gets the same composite over its own categories.
+        """
         sec, cat = self.sectors, self.categories
         n = len(self.sector_codes)
         rows, labels = [], []
@@ -182,9 +197,16 @@ class UnitEstimates:
                 rows.append(cat_rows[c])
                 labels.append(("category", c))
         g = cat.set_index("category")["weight"].astype(float).reindex(list(cat_rows))
-        if len(cat_rows) and g.sum() > 0:
-            rows.append(sum(g[c] / g.sum() * v for c, v in cat_rows.items()))
-            labels.append(("district", "district"))
+        family = (cat.set_index("category")["family"].reindex(list(cat_rows))
+                  if "family" in cat.columns else pd.Series("service", index=g.index))
+        groups = [("district", "district", family == "service")]
+        if "family" in cat.columns:  # one composite per family, as the district is formed
+            groups += [("family", f, family == f) for f in pd.unique(cat["family"])]
+        for level, unit, member in groups:
+            gm = g[member.to_numpy(bool)]
+            if len(gm) and gm.sum() > 0:
+                rows.append(sum(gm[c] / gm.sum() * cat_rows[c] for c in gm.index))
+                labels.append((level, unit))
         return sparse.csr_array(np.array(rows)), labels
 
     def _psu_rows(self, totals, labels, construct):

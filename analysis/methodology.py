@@ -50,6 +50,15 @@ _TEXT = {
               "按设计自由度取t分位数，并截取在[0, 100]内。",
         "verdict": "达标判定基于{vl:.0%}置信区间：下限不低于目标值为“达标”，"
                    "上限低于目标值为“未达标”，否则为“与目标无显著差异”；单侧p值经Holm法校正。",
+        "kinds": "目标分三类：门槛类（如生产性服务业≥85、传统服务业≥80）按上述区间判定；"
+                 "“显著提高”类以本期指数减基期指数为变化量，其标准误由两期的设计标准误合成"
+                 "（两期样本独立时为两者平方和的平方根，同一批企业两期均为初级抽样单位时按"
+                 "两期抽样单位合计之差计算，计入协方差），自由度取两期较小者，作显著性水平为{a:.0%}的单侧t检验："
+                 "显著高于最低提高幅度为“达标（显著提高）”，显著低于为“未达标（显著下降）”，"
+                 "否则为“无显著变化”，无基期数据的单位注明“无基期”；“满意比例”类以总体满意度"
+                 "题（1–10分）打8分及以上的受访者加权比例（百分比）为估计值，与指数采用相同的"
+                 "权重、分层、初级抽样单位和线性化标准误，按门槛方式与目标比例比较。"
+                 "全区指数仅合成服务业各大类；产品、工程等各指数族分别按同样方法合成族指数。",
         "publication": "有效样本量小于{neff:g}或自由度小于{df:g}的单位标注为“样本不足”，"
                        "不参与排名；置信区间半宽超过{hw:g}分的单位标注提示。",
         "ranking": "企业排名采用向行业均值收缩的经验贝叶斯估计；原始估计值与置信区间同时公布。"
@@ -127,6 +136,23 @@ _TEXT = {
         "verdict": "Target verdicts use the {vl:.0%} interval: 'met' when its lower bound reaches "
                    "the target, 'not met' when its upper bound is below it, otherwise 'not "
                    "significantly different'; one-sided p-values are Holm-adjusted.",
+        "kinds": "Targets are of three kinds. A threshold (e.g. producer services >= 85, "
+                 "traditional services >= 80) is judged by the interval above. 'Significant "
+                 "improvement' takes the change since the baseline wave, this wave's index "
+                 "minus the baseline's, with the SE of the change from both waves' design "
+                 "SEs (the square root of their summed variances for independent samples; "
+                 "from the differences of the PSU totals, covariance included, when the same "
+                 "enterprises are PSUs in both waves) on the smaller of the two df, and a "
+                 "one-sided t test at the {a:.0%} level: significantly above the minimum "
+                 "improvement is 'met "
+                 "(significantly improved)', significantly below is 'not met (significantly "
+                 "declined)', otherwise 'no significant change'; a unit without a baseline "
+                 "estimate says so. 'Share satisfied' is the weighted percentage of "
+                 "respondents rating overall satisfaction 8 or more of 10, with the indices' "
+                 "weights, strata, PSUs and linearised SEs, compared with the required "
+                 "percentage as a threshold is. The district index combines the service "
+                 "categories only; each other family (products, construction) gets its own "
+                 "index formed the same way.",
         "publication": "Units with effective n below {neff:g} or fewer than {df:g} degrees of "
                        "freedom are shown as 'insufficient sample' and never ranked; a CI "
                        "half-width above {hw:g} points carries a caution flag.",
@@ -176,7 +202,8 @@ def methodology_text(settings: Settings, lang: str = "zh_CN") -> str:
         _raking(t, s), t[s.aggregation], t["aggregate"],
         t[s.design] + (t["small"] if s.design == "sample" and s.small_sample else "")
         + t["ci"].format(ci=s.ci_level),
-        t["verdict"].format(vl=s.verdict_level),
+        t["verdict"].format(vl=s.verdict_level) + sep
+        + t["kinds"].format(a=(1 - s.verdict_level) / 2),
         t["publication"].format(neff=s.min_n_eff, df=s.min_df, hw=s.caution_half_width),
         t["ranking"], t["quadrant"].format(split=_SPLIT[lang][s.quadrant_split]),
     ]

@@ -27,7 +27,9 @@ class WaveResult:
     ``ranking_tau2``, ``ranking_published`` and ``ranking_tied``), ``indices`` (every
     construct for every unit), ``item_weights``, ``items`` (0-100 item means, extra items too),
     ``paths``, ``diagnostics``, ``priorities``,
-    ``weighting``, ``excluded`` and ``psu_totals`` (for between-wave change).
+    ``weighting``, ``excluded``, ``psu_totals`` (for between-wave change), ``shares``
+    (share satisfied, percent, at every level), ``families`` (one index per family) and
+    ``targets`` (improvement and share targets with their verdicts, :mod:`analysis.targets`).
 
     Tables are reachable as attributes, and the JSON form round-trips exactly:
 

@@ -15,7 +15,12 @@ LEVELS = ("district", "category", "sector", "enterprise")
 
 
 def headline_tables(indices, enterprises, sectors, categories, settings):
-    """District, category, sector and enterprise tables of the headline index."""
+    """District, category, sector and enterprise tables of the headline index.
+
+    Threshold verdicts (:func:`analysis.verdict.target_verdicts`) apply to categories
+    whose ``target_kind`` is ``threshold`` (all when the column is absent) and to their
+    sectors; units of other kinds get a NaN target and no verdict.
+    """
     head = indices[indices["construct"] == HEADLINE].drop(columns="construct")
     flags_kw = dict(min_n_eff=settings.min_n_eff, min_df=settings.min_df,
                     caution_half_width=settings.caution_half_width)
@@ -25,6 +30,9 @@ def headline_tables(indices, enterprises, sectors, categories, settings):
         t = pd.concat([t, publication_flags(t, **flags_kw)], axis=1)
         out[level] = t
     cat_target = categories.set_index("category")["target"].astype(float)
+    if "target_kind" in categories.columns:  # other kinds are judged in analysis.targets
+        cat_target = cat_target.where(
+            categories.set_index("category")["target_kind"].eq("threshold"))
     sec_cat = sectors.set_index("sector")["category"]
     verdict_rows = pd.concat([
         out["category"].assign(target=lambda t: cat_target.reindex(t["unit"]).to_numpy()),
@@ -162,7 +170,8 @@ def attach_aggregation(tables, responses, enterprises, sectors, categories, shar
     ``weight`` is the configured weight (enterprise customer volume or revenue, sector
     value-added share, category weight) and ``weight_share`` the share actually used:
     normalised over the units *with data* in the parent (enterprises within their sector,
-    sectors within their category, categories in the district). ``received`` counts the
+    sectors within their category, categories within their family — the district for
+    services). ``received`` counts the
     responses given to the computation and ``quarantined`` those set aside by the quality
     checks (included or not, as the settings say); ``n`` stays the count analysed.
     """
@@ -190,14 +199,24 @@ def attach_aggregation(tables, responses, enterprises, sectors, categories, shar
     cat = tables["categories"]
     cat["weight"] = categories.set_index("category")["weight"].reindex(
         cat["unit"]).to_numpy(float)
-    cat["weight_share"] = cat["weight"] / cat["weight"].sum()
+    family = family_of(categories, cat["unit"])
+    cat["weight_share"] = cat["weight"] / cat["weight"].groupby(family).transform("sum")
     for name, level in (("enterprises", "enterprise"), ("sectors", "sector"),
                         ("categories", "category")):
         t, c = tables[name], counts[level]
         for col in ("received", "quarantined"):
             t[col] = c[col].reindex(t["unit"]).fillna(0).to_numpy(int)
+    service = counts["category"].index[family_of(categories, counts["category"].index)
+                                         == "service"]
     for col in ("received", "quarantined"):
-        tables["district"][col] = int(counts["sector"][col].sum())
+        tables["district"][col] = int(counts["category"].loc[service, col].sum())
+
+
+def family_of(categories: pd.DataFrame, codes) -> np.ndarray:
+    """Family of each category code (``service`` when the frame has no ``family``)."""
+    if "family" not in categories.columns:
+        return np.full(len(codes), "service", dtype=object)
+    return categories.set_index("category")["family"].reindex(codes).to_numpy(dtype=object)
 
 
 def _intake(unit: pd.Series, quarantined: pd.Series) -> pd.DataFrame:

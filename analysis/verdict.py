@@ -47,7 +47,8 @@ def target_verdicts(
     (``P(T >= |t|)``), Holm-adjusted across the published rows. Verdict from
     the two-sided ``level`` interval ``estimate -/+ t_{df,(1+level)/2} se``:
     ``met`` when its lower bound >= target, ``not_met`` when its upper bound
-    < target, else ``not_different``.
+    < target, else ``not_different``. A row whose target is NaN (a unit without a
+    threshold target) or without SE or df gets no verdict and no p-value.
 
     Examples
     --------
@@ -63,7 +64,7 @@ def target_verdicts(
         raise ValueError(f"table lacks columns: {', '.join(sorted(missing))}")
     tgt = np.broadcast_to(np.asarray(target, dtype=float), (len(table),))
     est, se, df = (table[c].to_numpy(float) for c in ("estimate", "se", "df"))
-    ok = (df >= 1) & (se > 0)
+    ok = (df >= 1) & (se > 0) & np.isfinite(tgt)  # a NaN target: no threshold
     dfc = np.where(ok, df, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         tstat = (est - tgt) / se

@@ -30,6 +30,7 @@ from analysis.tables import (
     item_means,
     priorities,
 )
+from analysis.targets import add_targets, normalise_categories
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def compute_wave(
     *,
     margins: dict | None = None,
     wave: str | None = None,
+    baselines: dict[str, WaveResult] | None = None,
 ) -> WaveResult:
     """Compute every index of a wave with its uncertainty, verdict and priorities.
 
@@ -99,6 +101,12 @@ def compute_wave(
     (``design="census"``). Then target verdicts, publication flags,
     empirical-Bayes ranks and importance-performance quadrants.
 
+    ``categories`` may carry ``family`` (service, product, construction; the district
+    aggregates service categories only and ``families`` holds one index per family),
+    ``target_kind`` (threshold, improvement, share) and ``target``; ``baselines`` maps a
+    category with an improvement target to its baseline wave's result. The ``shares``
+    and ``targets`` tables come from :mod:`analysis.targets`.
+
     Examples
     --------
     >>> from analysis.demo import demo_frames
@@ -113,6 +121,7 @@ def compute_wave(
     _require(enterprises, "enterprises", ["enterprise_id", "sector", "weight"])
     _require(sectors, "sectors", ["sector", "category", "weight"])
     _require(categories, "categories", ["category", "target", "weight"])
+    given_categories, categories = categories, normalise_categories(categories)
     for code in sectors["sector"]:
         if code not in models:
             raise ValueError(f"no model for sector {code!r}")
@@ -141,9 +150,12 @@ def compute_wave(
     tables["psu_totals"] = est.psu_table
     if settings.bootstrap:
         add_bootstrap(tables, *bootstrap_indices(fits, est, plans, settings, indices))
-    return WaveResult(tables=tables, settings=settings.to_dict(),
-                      provenance=provenance(responses, enterprises, sectors, categories,
-                                            models, margins, settings, wave))
+    result = WaveResult(tables=tables, settings=settings.to_dict(),
+                        provenance=provenance(responses, enterprises, sectors,
+                                              given_categories, models, margins, settings,
+                                              wave))
+    add_targets(result, r, est, enterprises, sectors, categories, baselines, settings)
+    return result
 
 
 def _pools(sec_levels, sectors, models, settings) -> dict:

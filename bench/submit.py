@@ -54,7 +54,7 @@ from bench.serving import SetupError, free_port, start_gunicorn, stop_server  # 
 from bench.wsgi import metadata as bench_metadata  # noqa: E402
 from survey import db  # noqa: E402
 from survey.demo import district  # noqa: E402
-from survey.keys import link_key  # noqa: E402
+from survey.keys import link_key, receipt_key  # noqa: E402
 from survey.model import Response  # noqa: E402
 from survey.ops.links import resign_unsigned  # noqa: E402
 from survey.web.answers import issue_key  # noqa: E402
@@ -112,7 +112,8 @@ def prepare_database(url: str) -> tuple[str, instruments.Instrument]:
     try:
         key = link_key(app.config)
         if not district.is_loaded(session):
-            district.load(session, app.config["DEMO_SEED"], dt.date.today(), key)
+            district.load(session, app.config["DEMO_SEED"], dt.date.today(), key,
+                          receipt_key(app.config))
         resign_unsigned(session, key)
         session.commit()
         link = district.first_open_link(session)

@@ -1,4 +1,4 @@
-"""Versioned questionnaires: a common CCSI core plus one module per service sector.
+"""Versioned questionnaires: one CCSI core per index family plus one module per sector.
 
 The package's API is ``instruments.loader.__all__``, listed there once.
 """

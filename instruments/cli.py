@@ -51,15 +51,15 @@ def lock_command(root: Path | None) -> None:
 @instruments_group.command("list")
 @root_option
 def list_command(root: Path | None) -> None:
-    """List the instrument versions with their category, item count and hash."""
+    """List the instrument versions with their family, category, item count and hash."""
     try:
         instruments = load_all(root)
     except InstrumentError as exc:
         raise click.ClickException(str(exc)) from None
     for key, inst in instruments.items():
         click.echo(
-            f"{key:<18} {inst.category:<9} {len(inst.items):>2} items  {inst.content_hash[:12]}"
-            f"  {inst.title.zh_CN} / {inst.title.en}"
+            f"{key:<20} {inst.family:<12} {inst.category:<12} {len(inst.items):>2} items"
+            f"  {inst.content_hash[:12]}  {inst.title.zh_CN} / {inst.title.en}"
         )
 
 

@@ -2,7 +2,7 @@
 
 Layout of an instruments folder (the package folder by default)::
 
-    core/<core>.v<N>.toml       the common model: scales, constructs, paths, common items
+    core/<core>.v<N>.toml       a family's common model: scales, constructs, paths, common items
     sectors/<code>.v<N>.toml    one file per sector instrument version
     lock.json                   {"<code>@<N>": "<sha256 of the assembled instrument>"}
 
@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from instruments.families import CATEGORIES, FAMILIES, family_of
 from instruments.model import (
     Construct,
     Instrument,
@@ -30,10 +31,11 @@ from instruments.model import (
     Section,
     UnknownInstrument,
 )
-from instruments.parse import CATEGORIES, assemble, parse_core, parse_module
+from instruments.parse import assemble, parse_core, parse_module
 
 __all__ = [
     "CATEGORIES",
+    "FAMILIES",
     "ROOT",
     "Construct",
     "Instrument",
@@ -47,6 +49,7 @@ __all__ = [
     "UnknownInstrument",
     "check_lock",
     "clear_cache",
+    "family_of",
     "get",
     "load_all",
     "load_instrument",
@@ -227,7 +230,7 @@ def _load(path: Path, root: Path, lock: Mapping[str, str] | None) -> Instrument:
     if not core_path.is_file():
         raise InstrumentError(
             f"{src}: core '{module.core}' version {module.core_version} not found"
-            f" (no {_display(core_path, root)})"
+            f" (no {_display(core_path, root)}); known cores: {_known_cores(root)}"
         )
     core_src = _display(core_path, root)
     core = parse_core(_read_toml(core_path, core_src), core_src, module.subject)
@@ -267,6 +270,12 @@ def _check_name(path: Path, src: str, code: str, version: int) -> None:
         raise InstrumentError(
             f"{src}: file name must be '{expected}' (code '{code}', version {version})"
         )
+
+
+def _known_cores(root: Path) -> str:
+    """Name the core versions under root, as in 'ccsi-core v1, ccsi-product v1'."""
+    names = [p.name.removesuffix(".toml") for p in sorted((root / "core").glob("*.v*.toml"))]
+    return ", ".join(n.replace(".v", " v") for n in names) or "none"
 
 
 def _sector_files(root: Path) -> list[Path]:

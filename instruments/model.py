@@ -164,6 +164,9 @@ class Instrument:
     content_hash: str
     source: str
     core: str = ""
+    family: str = "service"
+    #: Whether the respondent is offered the free-text comment box.
+    comment: bool = True
 
     @property
     def key(self) -> str:
@@ -206,7 +209,9 @@ class Instrument:
             "code": self.code,
             "version": self.version,
             "category": self.category,
+            "family": self.family,
             "core": self.core,
+            "comment": self.comment,
             "title": self.title.to_dict(),
             "scales": {code: scale.to_dict() for code, scale in sorted(scales.items())},
             "constructs": [{"code": c.code, "label": c.label.to_dict()} for c in self.constructs],
@@ -236,10 +241,14 @@ def content_hash(instrument: Instrument) -> str:
     """Return the sha256 of the canonical JSON of an instrument, ignoring its hash and path.
 
     The file's location is left out so that a copy elsewhere hashes the same; everything a
-    respondent sees or analysis reads is in.
+    respondent sees or analysis reads is in. The family is left out because it follows from
+    the category, and ``comment`` only when it has its default (True), so that versions
+    locked before these fields existed keep their hashes.
     """
     data = instrument.to_dict()
-    del data["content_hash"], data["source"]
+    del data["content_hash"], data["source"], data["family"]
+    if data["comment"] is True:
+        del data["comment"]
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

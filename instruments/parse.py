@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from instruments.families import CATEGORIES, FAMILIES, family_of
 from instruments.model import (
     Construct,
     Instrument,
@@ -19,12 +20,12 @@ from instruments.model import (
 )
 from instruments.reader import Reader
 
-CATEGORIES = ("producer", "consumer")
 UNDISCLOSED = "undisclosed"
 
-_CORE_KEYS = {"code", "version", "title", "scales", "anchors", "constructs", "paths"}
+_CORE_KEYS = {"code", "version", "title", "family", "scales", "anchors", "constructs", "paths"}
 _CORE_KEYS |= {"sections", "items", "profile"}
 _MODULE_KEYS = {"code", "version", "core", "core_version", "category", "title", "subject", "items"}
+_MODULE_KEYS |= {"comment", "profile"}
 _ITEM_KEYS = {"code", "construct", "scale", "label", "required", "reverse", "in_model"}
 _ITEM_KEYS |= {"anchors", "low", "high"}
 _SCALE_KEYS = {"kind", "lo", "hi", "low", "high", "allow_na", "na_label", "options"}
@@ -42,6 +43,8 @@ class Module:
     title: Label
     subject: Label
     items: list[Any]
+    comment: bool = True
+    profile: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Core:
 
     code: str
     version: int
+    family: str
     scales: dict[str, Scale]
     anchors: dict[str, tuple[Label, Label]]
     constructs: tuple[Construct, ...]
@@ -66,6 +70,9 @@ def parse_module(raw: dict[str, Any], src: str) -> Module:
     category = r.take(raw, "category", str, "")
     if category not in CATEGORIES:
         raise r.fail("", f"category must be one of {', '.join(CATEGORIES)}, got {category!r}")
+    profile = r.take(raw, "profile", list, "", None)
+    if profile is not None and not all(isinstance(code, str) for code in profile):
+        raise r.fail("", "profile must list the codes of core profile questions")
     return Module(
         code=r.code(raw, ""),
         version=r.positive(raw, "version", ""),
@@ -75,6 +82,9 @@ def parse_module(raw: dict[str, Any], src: str) -> Module:
         title=r.label(raw, "title", ""),
         subject=r.label(raw, "subject", ""),
         items=r.take(raw, "items", list, ""),
+        # False hides the free-text comment box (e.g. health: no health details in free text).
+        comment=r.take(raw, "comment", bool, "", True),
+        profile=None if profile is None else tuple(profile),
     )
 
 
@@ -82,6 +92,9 @@ def parse_core(raw: dict[str, Any], src: str, subject: Label) -> Core:
     """Read the common model, filling the sector's subject into its labels."""
     r = Reader(src, subject)
     r.table(raw, "", _CORE_KEYS)
+    family = r.take(raw, "family", str, "", "service")
+    if family not in FAMILIES:
+        raise r.fail("", f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
     raw_scales = r.take(raw, "scales", dict, "")
     raw_anchors = r.take(raw, "anchors", dict, "", {})
     scales = {code: _scale(r, code, t) for code, t in raw_scales.items()}
@@ -94,6 +107,7 @@ def parse_core(raw: dict[str, Any], src: str, subject: Label) -> Core:
     core = Core(
         code=r.code(raw, ""),
         version=r.positive(raw, "version", ""),
+        family=family,
         scales=scales,
         anchors=anchors,
         constructs=constructs,
@@ -119,6 +133,7 @@ def parse_items(r: Reader, raw_items: list[Any], core: Core) -> tuple[Item, ...]
 def assemble(core: Core, module: Module, src: str) -> Instrument:
     """Join the core and a sector module into one instrument and stamp its content hash."""
     r = Reader(src, module.subject)
+    _check_family(r, core, module)
     own = parse_items(r, module.items, core)
     core_codes = {item.code for item in core.items}
     for item in own:
@@ -144,12 +159,39 @@ def assemble(core: Core, module: Module, src: str) -> Instrument:
         sections=sections,
         constructs=core.constructs,
         paths=core.paths,
-        profile=core.profile,
+        profile=_profile_subset(r, core, module),
         content_hash="",
         source=src,
         core=f"{core.code}@{core.version}",
+        family=core.family,
+        comment=module.comment,
     )
     return dataclasses.replace(instrument, content_hash=content_hash(instrument))
+
+
+def _check_family(r: Reader, core: Core, module: Module) -> None:
+    """Refuse a module whose category belongs to another family than its core's."""
+    family = family_of(module.category)
+    if family != core.family:
+        fitting = ", ".join(FAMILIES[core.family])
+        raise r.fail(
+            "",
+            f"category '{module.category}' is of the {family} family but core "
+            f"'{core.code}' is for the {core.family} family: use category {fitting}"
+            f" or a {family} core",
+        )
+
+
+def _profile_subset(r: Reader, core: Core, module: Module) -> tuple[ProfileQuestion, ...]:
+    """The core's profile questions the module asks: all, or those it lists (in core order)."""
+    if module.profile is None:
+        return core.profile
+    known = [q.code for q in core.profile]
+    _unique(r, list(module.profile), "profile")
+    for code in module.profile:
+        if code not in known:
+            raise r.fail(f"profile '{code}'", f"not a profile question of core '{core.code}'")
+    return tuple(q for q in core.profile if q.code in module.profile)
 
 
 def _scale(r: Reader, code: str, raw: Any) -> Scale:

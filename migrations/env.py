@@ -21,16 +21,18 @@ def run_offline() -> None:
 
 def run_online() -> None:
     engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
-    with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            # SQLite cannot ALTER most things: batch mode rebuilds tables instead.
-            render_as_batch=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                # SQLite cannot ALTER most things: batch mode rebuilds tables instead.
+                render_as_batch=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()  # also when a migration refuses to run
 
 
 if context.is_offline_mode():

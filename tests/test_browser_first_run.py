@@ -1,16 +1,19 @@
 """What a new user sees in a real browser: the landing page, both bulletin editions and a
-job's progress bar. Screenshots go to docs/ (the README's quick start shows them)."""
+job's progress bar. Screenshots go to artifacts/; with MANYI_SCREENSHOTS_TO_DOCS=1 they
+refresh the README's quick-start pictures in docs/ instead (a test run leaves the tree clean)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from tests.test_browser import browser, pytestmark, watch_csp  # noqa: F401
+from tests.test_browser import ARTIFACTS, browser, pytestmark, watch_csp  # noqa: F401
 from tests.test_browser_console import PASSWORD, demo_server  # noqa: F401
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = (Path(__file__).resolve().parent.parent / "docs"
+        if os.environ.get("MANYI_SCREENSHOTS_TO_DOCS") == "1" else ARTIFACTS)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """dashboard charts: the portal dashboard's charts drawn by the compute job and stored
 
 Revision ID: 0017_dashboard_charts
-Revises: 0013_security
+Revises: 0016a_org_invitations
 Create Date: 2026-12-03 09:30:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0017_dashboard_charts'
-down_revision = '0013_security'
+down_revision = '0016a_org_invitations'
 branch_labels = None
 depends_on = None
 

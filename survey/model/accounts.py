@@ -36,6 +36,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"))
+    # A developer's or manufacturer's login: it sees every unit its organisation owns.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Part of every login session: raising it (logout, deactivation) ends them all.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -47,8 +49,11 @@ class User(Base):
             "role IN ('admin', 'analyst', 'enterprise', 'interviewer')", name="role_known"
         ),
         CheckConstraint(
-            "(role = 'enterprise') = (enterprise_id IS NOT NULL)", name="enterprise_users_only"
+            "(role = 'enterprise') = (enterprise_id IS NOT NULL OR organisation_id IS NOT NULL)",
+            name="enterprise_users_only",
         ),
+        CheckConstraint("enterprise_id IS NULL OR organisation_id IS NULL",
+                        name="one_portal_scope"),
     )
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from survey.model.programme import Enterprise
 
 
-__all__ = ["FieldAssignment", "RESPONSE_SOURCES", "ReceiptBatch", "ReceiptUse"]
+__all__ = ["DwellingUse", "FieldAssignment", "RESPONSE_SOURCES", "ReceiptBatch", "ReceiptUse"]
 
 RESPONSE_SOURCES = ("qr", "field")
 
@@ -34,7 +35,9 @@ class ReceiptBatch(Base):
     """A batch of one-time receipt codes issued to an enterprise for a wave.
 
     ``number`` is the bureau-wide batch number printed inside every code (0..32767); the
-    codes themselves are never stored (they are recomputed from the key).
+    codes themselves are never stored (they are recomputed from the key). A batch of
+    dwelling codes (a housing project) lists the dwelling of each serial in
+    ``dwelling_labels`` (serial ``first_serial + i`` belongs to ``dwelling_labels[i]``).
     """
 
     __tablename__ = "receipt_batch"
@@ -47,6 +50,7 @@ class ReceiptBatch(Base):
     first_serial: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    dwelling_labels: Mapped[list | None] = mapped_column(JSON)
 
     enterprise: Mapped[Enterprise] = relationship()
 
@@ -68,6 +72,28 @@ class ReceiptUse(Base):
     response_id: Mapped[int] = mapped_column(
         ForeignKey("response.id", ondelete="CASCADE"), unique=True)
     used_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DwellingUse(Base):
+    """The dwelling a response speaks for: one response per dwelling of a project per wave.
+
+    The unique constraint makes a second response for the same dwelling and wave
+    impossible, even when two arrive at the same moment with two codes of that dwelling.
+    """
+
+    __tablename__ = "dwelling_use"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"))
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
+    label: Mapped[str] = mapped_column(String(32))
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), unique=True)
+    used_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "wave_id", "label", name="uq_dwelling_use_dwelling"),
+    )
 
 
 class FieldAssignment(Base):

@@ -20,15 +20,27 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from survey.clock import utcnow
 from survey.model.base import Base
 
-__all__ = ["Category", "CollectionLink", "Enterprise", "Sector", "WAVE_STATUSES", "Wave",
-           "wave_accepts"]
+__all__ = ["Category", "CollectionLink", "Enterprise", "FAMILIES", "Organisation", "Sector",
+           "TARGET_KINDS", "UNIT_KINDS", "WAVE_STATUSES", "Wave", "wave_accepts"]
 
 WAVE_STATUSES = ("draft", "open", "closed", "published")
+# Index families (instruments.FAMILIES maps each to its category codes).
+FAMILIES = ("service", "product", "construction")
+# threshold: index >= target; share: % satisfied (>= 8 of 10) >= target; improvement:
+# a significant rise over the baseline wave of at least `target` index points.
+TARGET_KINDS = ("threshold", "improvement", "share")
+# What a rated unit is: a service enterprise, a product line, a housing project, a public work.
+UNIT_KINDS = ("enterprise", "product_line", "housing_project", "public_work")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    """SQL text of a check that ``column`` takes one of ``values``."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 
 class Category(Base):
-    """A service category with its satisfaction target, e.g. producer services ≥ 85."""
+    """A category of an index family with its target, e.g. producer services ≥ 85."""
 
     __tablename__ = "category"
 
@@ -40,10 +52,32 @@ class Category(Base):
     target_source: Mapped[str] = mapped_column(String(300), default="")
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     weight_source: Mapped[str] = mapped_column(String(300), default="")
+    family: Mapped[str] = mapped_column(String(16), default="service", server_default="service")
+    target_kind: Mapped[str] = mapped_column(String(16), default="threshold",
+                                             server_default="threshold")
+    # Improvement targets are judged against this wave's stored result.
+    baseline_wave_id: Mapped[int | None] = mapped_column(ForeignKey("wave.id"))
 
     sectors: Mapped[list[Sector]] = relationship(back_populates="category")
+    baseline_wave: Mapped[Wave | None] = relationship()
 
-    __table_args__ = (CheckConstraint("target >= 0 AND target <= 100", name="target_range"),)
+    __table_args__ = (
+        CheckConstraint("target >= 0 AND target <= 100", name="target_range"),
+        CheckConstraint(_one_of("family", FAMILIES), name="family_known"),
+        CheckConstraint(_one_of("target_kind", TARGET_KINDS), name="target_kind_known"),
+    )
+
+
+
+class Organisation(Base):
+    """A developer, builder or manufacturer that owns or builds rated units."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 
@@ -69,13 +103,19 @@ class Sector(Base):
 
 
 class Enterprise(Base):
-    """A service enterprise rated by its customers."""
+    """A rated unit: a service enterprise, a product line, a housing project or a public work.
+
+    Only enterprises have a credit code of their own; a housing project names its developer
+    (``owner``) and builder, a product line its manufacturer (``owner``) and brand.
+    """
 
     __tablename__ = "enterprise"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="enterprise",
+                                      server_default="enterprise")
     sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
     street: Mapped[str] = mapped_column(String(100), default="")
     customer_volume: Mapped[float | None] = mapped_column(Float)
@@ -84,9 +124,19 @@ class Enterprise(Base):
     # Local opening hours "HH:MM-HH:MM" when known; responses far outside them are flagged.
     opening_hours: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    builder_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    brand: Mapped[str | None] = mapped_column(String(100))
+    product_category: Mapped[str | None] = mapped_column(String(32))
+    dwellings: Mapped[int | None] = mapped_column(Integer)
+    delivered_on: Mapped[dt.date | None] = mapped_column(Date)
 
     sector: Mapped[Sector] = relationship(back_populates="enterprises")
     links: Mapped[list[CollectionLink]] = relationship(back_populates="enterprise")
+    owner: Mapped[Organisation | None] = relationship(foreign_keys=[owner_id])
+    builder: Mapped[Organisation | None] = relationship(foreign_keys=[builder_id])
+
+    __table_args__ = (CheckConstraint(_one_of("kind", UNIT_KINDS), name="kind_known"),)
 
 
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import instruments
-from analysis import Settings, compute_wave, respondent_scores, survey_mean
+from analysis import Settings, respondent_scores, survey_mean
 from survey.model import Answer, Enterprise, Response, Wave
-from survey.ops.compute import latest_result, parsed, wave_inputs
+from survey.ops.compute import analyse, latest_result, parsed, wave_inputs
 from survey.ops.frames import model_of
 
 
@@ -44,15 +44,12 @@ def exact_effect(session: Session, response: Response) -> dict:
     enterprise = session.get(Enterprise, response.enterprise_id)
     settings = Settings.from_dict(wave.analysis_settings or {})
     inputs = wave_inputs(session, wave)
-    frame = inputs.pop("responses")
-    margins = inputs.pop("margins")
+    frame = inputs["responses"]
     results = {}
     for name, quarantined in (("with", False), ("without", True)):
         part = frame.copy()
         part.loc[part["response_id"] == response.id, "quarantined"] = quarantined
-        results[name] = compute_wave(part, inputs["enterprises"], inputs["sectors"],
-                                     inputs["categories"], inputs["models"], settings,
-                                     margins=margins)
+        results[name] = analyse(inputs, settings, part)
     units = {"enterprises": enterprise.id, "sectors": enterprise.sector.code,
              "categories": enterprise.sector.category.code, "district": None}
     out = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import subprocess
 from collections import OrderedDict
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis import Settings, WaveResult, compute_wave
-from survey.model import ComputedResult, Response, Wave
+from survey.model import Category, ComputedResult, Response, Wave
 from survey.ops import dashboard, frames, integration, integrity, quality, under_review
 from survey.ops.bulletin_context import console_charts
 
@@ -52,7 +53,37 @@ def wave_inputs(session: Session, wave: Wave) -> dict:
         "categories": frames.categories_frame(session),
         "models": frames.models_frame(responses, sectors),
         "margins": {k: v for k, v in (wave.margins or {}).items() if k in present} or None,
+        "baselines": baselines(session, wave),
     }
+
+
+def baselines(session: Session, wave: Wave) -> dict[str, WaveResult]:
+    """The stored result of each improvement-kind category's baseline wave, by category code.
+
+    A category whose baseline wave has no stored result (or is ``wave`` itself) is left
+    out: its improvement target then has no baseline (verdict ``no_baseline``).
+    """
+    out = {}
+    for category in session.scalars(select(Category).where(
+            Category.target_kind == "improvement", Category.baseline_wave_id.is_not(None),
+            Category.baseline_wave_id != wave.id)):
+        row = latest_result(session, category.baseline_wave)
+        if row is not None:
+            out[category.code] = parsed(row.result_json)
+    return out
+
+
+def analyse(inputs: dict, settings: Settings, responses=None) -> WaveResult:
+    """``analysis.compute_wave`` on the inputs of :func:`wave_inputs` (``responses``, when
+    given, replace the wave's), with the baselines when this analysis takes them."""
+    extra = {}
+    if "baselines" in inspect.signature(compute_wave).parameters:
+        extra["baselines"] = inputs.get("baselines") or None
+    return compute_wave(
+        inputs["responses"] if responses is None else responses, inputs["enterprises"],
+        inputs["sectors"], inputs["categories"], inputs["models"], settings,
+        margins=inputs["margins"], **extra,
+    )
 
 
 def wave_settings(wave: Wave) -> Settings:
@@ -66,11 +97,7 @@ def wave_settings(wave: Wave) -> Settings:
 def compute(session: Session, wave: Wave, settings: Settings | None = None) -> WaveResult:
     """Compute `wave` with its stored settings (or `settings`)."""
     settings = settings or wave_settings(wave)
-    inputs = wave_inputs(session, wave)
-    return compute_wave(
-        inputs["responses"], inputs["enterprises"], inputs["sectors"], inputs["categories"],
-        inputs["models"], settings, margins=inputs["margins"],
-    )
+    return analyse(wave_inputs(session, wave), settings)
 
 
 def store_result(session: Session, wave: Wave, result: WaveResult) -> ComputedResult:

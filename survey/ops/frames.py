@@ -123,7 +123,7 @@ def sectors_frame(session: Session) -> pd.DataFrame:
 
 
 def categories_frame(session: Session) -> pd.DataFrame:
-    """Categories with their target and district weight."""
+    """Categories with their family, target (and its kind) and district weight."""
     rows = session.execute(
         select(
             Category.code,
@@ -132,11 +132,12 @@ def categories_frame(session: Session) -> pd.DataFrame:
             Category.weight_source,
             Category.name_zh,
             Category.name_en,
+            Category.family,
+            Category.target_kind,
         ).order_by(Category.id)
     ).all()
-    return pd.DataFrame(
-        rows, columns=["category", "target", "weight", "weight_source", "name_zh", "name_en"]
-    )
+    return pd.DataFrame(rows, columns=["category", "target", "weight", "weight_source",
+                                       "name_zh", "name_en", "family", "target_kind"])
 
 
 def model_of(instrument: instruments.Instrument) -> dict:

@@ -32,6 +32,12 @@ class Target:
     instrument_code: str
     pinned_versions: dict
     opening_hours: str | None = None
+    unit_kind: str = "enterprise"
+
+    @property
+    def needs_dwelling(self) -> bool:
+        """True for a housing project: one response per dwelling, by its dwelling code."""
+        return self.unit_kind == "housing_project"
 
     def accepts_responses(self, today: date) -> bool:
         """True while the wave is open and `today` lies within its dates."""
@@ -48,7 +54,7 @@ TARGET_QUERY = (
         CollectionLink.id, CollectionLink.token, CollectionLink.location,
         CollectionLink.enterprise_id, Enterprise.name, CollectionLink.wave_id, Wave.code,
         Wave.status, Wave.opens_on, Wave.closes_on, Sector.instrument_code,
-        Wave.instrument_versions, Enterprise.opening_hours,
+        Wave.instrument_versions, Enterprise.opening_hours, Enterprise.kind,
     )
     .join(Enterprise, CollectionLink.enterprise_id == Enterprise.id)
     .join(Sector, Enterprise.sector_id == Sector.id)

@@ -34,40 +34,59 @@ class Issued:
         return [(b.number, b.first_serial + i, receipt_codes.format_code(c))
                 for b, codes in self.batches for i, c in enumerate(codes)]
 
+    def dwellings(self) -> list[str | None]:
+        """The dwelling label of every code, in the order of :meth:`codes` (None if none)."""
+        return [(b.dwelling_labels or [None] * len(codes))[i]
+                for b, codes in self.batches for i in range(len(codes))]
+
 
 def issue(session: Session, key: bytes, enterprise: Enterprise, wave: Wave, count: int,
-          user=None) -> Issued:
+          user=None, labels: list[str] | None = None) -> Issued:
     """New batches holding ``count`` codes (2048 per batch) for an enterprise and wave.
 
+    With ``labels`` (a housing project's dwellings) there is one code per label and each
+    batch keeps the labels of its serials; a housing project gets dwelling codes only.
     Batch numbers are bureau-wide (the next free ones); the caller commits. Raises
     ValueError for a count outside 1..MAX_COUNT or when the batch numbers run out.
     """
+    housing = enterprise.kind == "housing_project"
+    if housing != (labels is not None):
+        raise ValueError("a housing project gets dwelling codes (one per dwelling label), "
+                         "other units plain receipt codes")
+    if labels is not None:
+        count = len(labels)
     if not 1 <= count <= MAX_COUNT:
         raise ValueError(f"count must be between 1 and {MAX_COUNT}")
     start = session.scalar(select(func.max(ReceiptBatch.number)))
     number = 0 if start is None else start + 1
-    out = []
+    out, done = [], 0
     while count > 0:
         if number > LAYOUT.max_batch:
             raise ValueError("all receipt batch numbers are in use")
         size = min(count, LAYOUT.per_batch)
         batch = ReceiptBatch(number=number, enterprise_id=enterprise.id, wave_id=wave.id,
-                             issued=size, first_serial=0, created_by=getattr(user, "id", None))
+                             issued=size, first_serial=0, created_by=getattr(user, "id", None),
+                             dwelling_labels=None if labels is None
+                             else list(labels[done:done + size]))
         session.add(batch)
         out.append((batch, receipt_codes.issue_codes(key, enterprise.id, wave.id, number, size)))
-        number, count = number + 1, count - size
+        number, count, done = number + 1, count - size, done + size
     session.flush()
     return Issued(enterprise, wave, out)
 
 
 def codes_csv(issued: Issued) -> str:
-    """The codes as CSV (enterprise, USCC, wave, batch, serial, code) for a till or SMS system."""
+    """The codes as CSV (enterprise, USCC, wave, batch, serial, code, and the dwelling of
+    each dwelling code) for a till, an SMS system or the letters to a project's dwellings."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["enterprise", "uscc", "wave", "batch", "serial", "code"])
-    for number, serial, code in issued.codes():
-        writer.writerow([issued.enterprise.name, issued.enterprise.uscc, issued.wave.code,
-                         number, serial, code])
+    dwellings = issued.dwellings()
+    with_dwelling = any(d is not None for d in dwellings)
+    writer.writerow(["enterprise", "uscc", "wave", "batch", "serial", "code"]
+                    + (["dwelling"] if with_dwelling else []))
+    for (number, serial, code), dwelling in zip(issued.codes(), dwellings, strict=True):
+        writer.writerow([issued.enterprise.name, issued.enterprise.uscc or "", issued.wave.code,
+                         number, serial, code] + ([dwelling] if with_dwelling else []))
     return out.getvalue()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from survey.clock import utcnow
-from survey.model import Answer, ReceiptBatch, ReceiptUse, Response
+from survey.model import Answer, DwellingUse, ReceiptBatch, ReceiptUse, Response
 from survey.ops import quarantine
 from survey.rawsql import compiled, insert_returning_id, parameters
 
@@ -43,6 +43,8 @@ class Submission:
     submitted_at: datetime | None = None
     # A receipt code found valid and unused just before storing (it verifies the response).
     receipt: Receipt | None = None
+    # The dwelling a housing project's dwelling code names (its receipt is then required).
+    dwelling: str | None = None
     source: str = "qr"
     interviewer_id: int | None = None
     field_assignment_id: int | None = None
@@ -60,6 +62,8 @@ class Receipt:
 STORED, ALREADY_STORED, REPEAT = "stored", "already_stored", "repeat"
 # Stored, unverified: its receipt code was used by another response in the meantime.
 RECEIPT_USED = "receipt_used"
+# Not stored: the dwelling (or its code) answered in this wave in the meantime.
+DWELLING_USED = "dwelling_used"
 
 
 def store(engine: Engine, link: LinkLike, sub: Submission) -> str:
@@ -71,7 +75,11 @@ def store(engine: Engine, link: LinkLike, sub: Submission) -> str:
     With ``sub.receipt`` the response is verified and the code's use stored with it; when
     the unique code hash shows the code was used meanwhile, the response is stored
     unverified instead and RECEIPT_USED returned (nothing is lost, nothing verified twice).
+    With ``sub.dwelling`` (a housing project) the dwelling's use is stored too, and when
+    that dwelling or its code answered meanwhile nothing is stored: DWELLING_USED.
     """
+    if sub.dwelling is not None and sub.receipt is None:
+        raise ValueError("a dwelling response needs its dwelling code")
     values = dict(
         link_id=link.id,
         enterprise_id=link.enterprise_id,
@@ -100,6 +108,10 @@ def store(engine: Engine, link: LinkLike, sub: Submission) -> str:
             response_id = insert_returning_id(conn, Response.__table__, values)
             if sub.receipt is not None:
                 _use_receipt(conn, sub.receipt, response_id)
+            if sub.dwelling is not None:
+                conn.execute(insert(DwellingUse).values(
+                    enterprise_id=link.enterprise_id, wave_id=link.wave_id, label=sub.dwelling,
+                    response_id=response_id, used_at=utcnow()))
             sql, order = compiled(engine, _INSERT_ANSWER)
             rows = [parameters(order, {"response_id": response_id, "item_code": c, "value": v})
                     for c, v in sub.answers.items()]
@@ -113,6 +125,9 @@ def store(engine: Engine, link: LinkLike, sub: Submission) -> str:
             return ALREADY_STORED
         if sub.client_hash and client_answered(engine, link, sub.client_hash):
             return REPEAT
+        if sub.dwelling is not None and (dwelling_used(engine, link, sub.dwelling)
+                                         or receipt_used(engine, sub.receipt.code_hash)):
+            return DWELLING_USED
         if sub.receipt is not None and receipt_used(engine, sub.receipt.code_hash):
             store(engine, link, replace(sub, receipt=None))
             return RECEIPT_USED
@@ -133,6 +148,15 @@ def receipt_used(engine: Engine, code_hash: str) -> bool:
     with engine.connect() as conn:
         found = conn.execute(select(ReceiptUse.id).where(ReceiptUse.code_hash == code_hash))
         return found.first() is not None
+
+
+def dwelling_used(engine: Engine, link: LinkLike, label: str) -> bool:
+    """True when this dwelling of the link's project already answered in its wave."""
+    with engine.connect() as conn:
+        found = conn.execute(select(DwellingUse.id).where(
+            DwellingUse.enterprise_id == link.enterprise_id, DwellingUse.wave_id == link.wave_id,
+            DwellingUse.label == label)).first()
+    return found is not None
 
 
 _INSERT_ANSWER = insert(Answer)

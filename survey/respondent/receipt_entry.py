@@ -11,12 +11,14 @@ from flask_babel import gettext as _
 
 from survey.db import get_engine
 from survey.keys import receipt_key
-from survey.ops import receipts
+from survey.ops import dwellings, receipts
+from survey.ops.dwellings import DwellingVerdict
 from survey.ops.link_lookup import Target
 from survey.ops.receipt_codes import MESSAGES, Verdict
 from survey.ops.submission import RECEIPT_USED, Receipt
 
 VERIFIED = "verified"
+DWELLING = "dwelling"
 
 
 def key() -> bytes:
@@ -30,6 +32,11 @@ def key() -> bytes:
 def verdict(target: Target, code: str) -> Verdict:
     """What the code is worth for this link's enterprise and wave."""
     return receipts.check(get_engine(), key(), code, target.enterprise_id, target.wave_id)
+
+
+def dwelling_verdict(target: Target, code: str) -> DwellingVerdict:
+    """What the code is worth as a dwelling code of this link's housing project and wave."""
+    return dwellings.check(get_engine(), key(), code, target.enterprise_id, target.wave_id)
 
 
 def claim(v: Verdict) -> Receipt:
@@ -50,6 +57,8 @@ def status_note(status: str, locale: str) -> str:
     """The thank-you page's sentence about the receipt code (empty for an unknown status)."""
     if status == VERIFIED:
         return _("Your receipt code was accepted: your answers count as verified.")
+    if status == DWELLING:
+        return _("Your dwelling code was accepted: your answers count as verified.")
     if status in MESSAGES and status != "valid":
         text = Verdict(status).message(locale)
         return text + " " + _("Your answers were kept all the same.")

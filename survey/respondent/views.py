@@ -26,7 +26,7 @@ from survey.db import get_engine, get_writer
 from survey.keys import link_key
 from survey.ops import quality
 from survey.ops.link_lookup import Target, fetch_target
-from survey.ops.submission import REPEAT, Submission, store
+from survey.ops.submission import DWELLING_USED, REPEAT, Submission, store
 from survey.ops.tokens import verify_token
 from survey.respondent import identity, receipt_entry
 from survey.web import hashing, ratelimits
@@ -104,6 +104,7 @@ def _blank_page(target: Target, instrument) -> bytes:
         target.wave_code,
         instrument.key,
         locale,
+        target.unit_kind,
     )
     parts = cache.get(cache_key)
     if parts is None:
@@ -145,9 +146,13 @@ def questionnaire(token: str):
 
 def _page_with_code(target: Target, code: str):
     """The questionnaire with the link's receipt code filled in and what is known of it."""
-    verdict = receipt_entry.verdict(target, code)
-    note = _("Receipt code accepted: your answers will count as verified.") if verdict.ok \
-        else verdict.message(current_locale())
+    if target.needs_dwelling:
+        verdict = receipt_entry.dwelling_verdict(target, code)
+        accepted = _("Dwelling code accepted: your answers will count as verified.")
+    else:
+        verdict = receipt_entry.verdict(target, code)
+        accepted = _("Receipt code accepted: your answers will count as verified.")
+    note = accepted if verdict.ok else verdict.message(current_locale())
     instrument = target.instrument()
     fixed = current_app.config["CLOCK_NOW"]
     key = issue_key(current_app.config["SECRET_KEY"], clock.now() if fixed else None)
@@ -171,6 +176,8 @@ def submit(token: str):
         key = form.key if started_at else issue_key(current_app.config["SECRET_KEY"])
         body = questions_html(instrument, current_locale(), form.raw, form.errors)
         return _page(target, instrument, body, key, 400, problems, receipt_code=form.receipt)
+    if target.needs_dwelling:
+        return _submit_for_dwelling(target, instrument, form, started_at)
     known = request.cookies.get(identity.DEVICE_COOKIE, "")[:64]
     cookie = known or secrets.token_urlsafe(16)
     sub, burst_starts = _submission(form, instrument, started_at, target, cookie)
@@ -191,6 +198,29 @@ def submit(token: str):
     return response
 
 
+def _submit_for_dwelling(target: Target, instrument, form, started_at):
+    """Store a housing project's response only with a valid, unused dwelling code.
+
+    The code, not the device, makes the response unique (one phone may answer for two
+    dwellings), so no device hashes are kept; anything but a valid code stores nothing.
+    """
+    verdict = receipt_entry.dwelling_verdict(target, form.receipt)
+    if verdict.ok:
+        sub, burst_starts = _submission(form, instrument, started_at, target, None)
+        sub = replace(sub, receipt=receipt_entry.claim(verdict.receipt), dwelling=verdict.label)
+        outcome = store(get_writer(), target, sub)
+        if outcome != DWELLING_USED:
+            if burst_starts:
+                identity.flag_burst(target, sub)
+            query = f"?r={receipt_entry.DWELLING}"
+            return redirect(f"{request.script_root}/s/{target.token}/thanks{query}", code=303)
+        verdict = replace(verdict, status="used")
+    status = 409 if verdict.status == "used" else 400
+    body = questions_html(instrument, current_locale(), form.raw, form.errors)
+    return _page(target, instrument, body, form.key, status, [verdict.message(current_locale())],
+                 receipt_code=form.receipt)
+
+
 def _form_problems(form, instrument, started_at) -> list[str]:
     problems = []
     extra = unknown_fields(instrument, request.form)
@@ -208,7 +238,10 @@ def _form_problems(form, instrument, started_at) -> list[str]:
 
 
 def _submission(form, instrument, started_at, target, cookie) -> tuple[Submission, bool]:
-    """The submission with its inline quality flags, and whether it starts a burst."""
+    """The submission with its inline quality flags, and whether it starts a burst.
+
+    Without a ``cookie`` (a dwelling-coded response) no device hashes are kept.
+    """
     key = identity.hash_key()
     sub = Submission(
         key=form.key,
@@ -221,8 +254,8 @@ def _submission(form, instrument, started_at, target, cookie) -> tuple[Submissio
         wants_complaint=form.complain,
         locale=current_locale(),
         ip_hash=identity.network_hash(),
-        device_hash=hashing.device_hash(key, request),
-        client_hash=hashing.client_hash(key, cookie),
+        device_hash=hashing.device_hash(key, request) if cookie else None,
+        client_hash=hashing.client_hash(key, cookie) if cookie else None,
         submitted_at=clock.now(),
     )
     flags, burst_starts = quality.inline_flags(

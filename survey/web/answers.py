@@ -81,11 +81,13 @@ def read_form(instrument: Instrument, formdata: MultiDict, comment_limit: int) -
 
     "Not applicable" and unanswered items become None (missing, never 0); a value outside
     the item's scale, a repeated field, a missing required answer or a comment longer than
-    `comment_limit` characters is an error, reported beside its field.
+    `comment_limit` characters is an error, reported beside its field. An instrument
+    without a comment box keeps no comment.
     """
     rules = rules_for(instrument)
     out = Answers(
-        comment=formdata.get("comment", "").strip(),
+        # Without a comment box (``comment = false``) a posted comment is dropped unread.
+        comment=formdata.get("comment", "").strip() if instrument.comment else "",
         complain=formdata.get("complain", "") not in ("", "n", "false", "0"),
         key=formdata.get("k", ""),
         receipt=formdata.get("c", "").strip()[:RECEIPT_MAX],
