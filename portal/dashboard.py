@@ -52,8 +52,8 @@ def wave_dashboard(session, enterprise: Enterprise, wave, own) -> dict | None:
     result = parsed(row.result_json)
     sector, category = enterprise.sector.code, enterprise.sector.category
     locale = current_locale()
-    head = results.headline(result, enterprise.id, category.target)
-    data = {"computed_at": row.computed_at, "head": head, "target": category.target,
+    head = results.headline(result, enterprise.id, category.index_target)
+    data = {"computed_at": row.computed_at, "head": head, "target": category.index_target,
             "bench": results.benchmark(result, enterprise.id, sector),
             "sector_name": enterprise.sector.name_zh if locale == "zh_CN"
             else enterprise.sector.name_en,
@@ -77,6 +77,6 @@ def wave_dashboard(session, enterprise: Enterprise, wave, own) -> dict | None:
         # or inputs changed since (a later stored result of an earlier wave, an upheld
         # appeal): drawn here once per process and kept.
         svgs = charts.cached((row.id, enterprise.id, locale, key), lambda: draw(
-            data, data["names"], category.target, locale))
+            data, data["names"], category.index_target, locale))
     data["charts"] = {k: Markup(v) for k, v in svgs.items()}  # our own SVG (reports.charts)
     return data

@@ -50,7 +50,7 @@ def test_indices_equal_the_in_memory_path(both):
     a, b = _keyed(memory["indices"], KEY), _keyed(pushed["indices"], KEY)
     assert list(a.index) == list(b.index)
     assert set(a.index.get_level_values("level")) == {"enterprise", "sector", "category",
-                                                       "district"}
+                                                       "family", "district"}
     for column in ("estimate", "se", "df", "ci_low", "ci_high", "n", "n_eff", "df_design"):
         _close(a[column], b[column])
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 import instruments
@@ -86,9 +86,13 @@ def earlier(rows: list[tuple[Wave, ComputedResult]], wave: Wave) -> list[tuple[i
 
 
 def portal_enterprises(session: Session) -> list[int]:
-    """Ids of the enterprises that have a portal account (whose dashboards are viewed)."""
-    return sorted(set(session.scalars(select(User.enterprise_id).where(
-        User.enterprise_id.is_not(None)))))
+    """Ids of the units whose dashboards are viewed: those with a portal account of their
+    own and those owned or built by an organisation with one (a developer, a manufacturer)."""
+    own = set(session.scalars(select(User.enterprise_id).where(User.enterprise_id.is_not(None))))
+    orgs = select(User.organisation_id).where(User.organisation_id.is_not(None))
+    theirs = set(session.scalars(select(Enterprise.id).where(
+        or_(Enterprise.owner_id.in_(orgs), Enterprise.builder_id.in_(orgs)))))
+    return sorted(own | theirs)
 
 
 def store_charts(session: Session, row: ComputedResult, wave: Wave,
@@ -101,7 +105,7 @@ def store_charts(session: Session, row: ComputedResult, wave: Wave,
     means = item_means(session, wave, ids) if ids else {}
     drawn = 0
     for ent in session.scalars(select(Enterprise).where(Enterprise.id.in_(ids))):
-        head = enterprise.headline(result, ent.id, ent.sector.category.target)
+        head = enterprise.headline(result, ent.id, ent.sector.category.index_target)
         if head is None or not head["published"]:
             continue
         rows = [(w, r) for w, r in history(session, own_waves(session, ent.id), wave)
@@ -114,7 +118,7 @@ def store_charts(session: Session, row: ComputedResult, wave: Wave,
                                         ent.sector.instrument_code, means.get(ent.id, {}),
                                         trend, locale)
             charts = dashboard_charts(data, dashboard.construct_labels(locale),
-                                      ent.sector.category.target, locale)
+                                      ent.sector.category.index_target, locale)
             session.add(DashboardCharts(result_id=row.id, enterprise_id=ent.id, locale=locale,
                                         fingerprint=key, charts=charts))
             drawn += 1
