@@ -158,6 +158,32 @@ def fit(
                    iteration, converged)
 
 
+def fit_from_moments(cov: np.ndarray, sd: np.ndarray, n: float,
+                     blocks: Mapping[str, Iterable[str]], paths: Iterable[tuple[str, str]], *,
+                     scheme: str = "path", tol: float = 1e-7, max_iter: int = 300) -> PLSResult:
+    """:func:`fit` (``scaled=True``) from sufficient statistics instead of the rows.
+
+    ``cov`` is the covariance matrix of the standardised, mean-replaced items
+    (``z' z / (n - 1)``, item order of ``blocks``), ``sd`` their standard deviations and
+    ``n`` the number of rows: everything Lohmoeller's iterations, the loadings, paths,
+    effects and index weights read. ``scores`` is then an empty frame (it needs the rows).
+    """
+    if not tol > 0 or max_iter < 1:
+        raise ValueError("tol must be positive and max_iter at least 1")
+    if n < 3:
+        raise ValueError("PLS needs at least 3 rows")
+    paths = [tuple(p) for p in paths]
+    blocks = {c: list(items) for c, items in blocks.items()}
+    items = [i for c in blocks for i in blocks[c]]
+    names, adj = _check_model(pd.DataFrame(columns=items), blocks, paths, scheme)
+    if np.any(~(np.asarray(sd) > 0)):
+        raise ValueError("every PLS item needs a positive variance")
+    member = _membership(names, items, blocks)
+    w, iteration, converged = _iterate(cov, member, adj, scheme, tol, max_iter)
+    return _finish(None, n, cov, sd, w, member, names, items, adj, blocks, paths, True,
+                   iteration, converged)
+
+
 def _membership(names, items, blocks) -> np.ndarray:
     member = np.zeros((len(items), len(names)))
     for j, c in enumerate(names):
@@ -236,10 +262,13 @@ def _inner(corr: np.ndarray, adj: np.ndarray, scheme: str) -> np.ndarray:
 
 def _finish(data, x, cov, sd, w, member, names, items, adj, blocks, paths, scaled,
             iteration, converged) -> PLSResult:
-    """Sign-fix the blocks and derive loadings, paths, effects and index weights."""
-    w = _signed(w, cov, True, x.shape[0])  # unit n - 1 variance: correlations below
-    out_w = w if scaled else _signed(w, cov, scaled, x.shape[0])
-    y = x @ out_w
+    """Sign-fix the blocks and derive loadings, paths, effects and index weights (``x``:
+    the standardised rows, or their number when only moments are known: no scores)."""
+    n = x if data is None else x.shape[0]
+    w = _signed(w, cov, True, n)  # unit n - 1 variance: correlations below
+    out_w = w if scaled else _signed(w, cov, scaled, n)
+    scores = (pd.DataFrame(columns=names, dtype=float) if data is None
+              else pd.DataFrame(x @ out_w, index=data.index, columns=names))
     wvec = (out_w * member).sum(axis=1)
     block_of = member.argmax(axis=1)
     loadings = (cov @ w)[np.arange(len(items)), block_of] / np.sqrt(np.diag(cov))
@@ -266,7 +295,7 @@ def _finish(data, x, cov, sd, w, member, names, items, adj, blocks, paths, scale
             {(s, t): total[i, j] for i, s in enumerate(names) for j, t in enumerate(names)
              if total[i, j] != 0.0}, dtype=float).rename_axis(["source", "target"]),
         index_weights=pd.Series(index_w, index=items, dtype=float),
-        scores=pd.DataFrame(y, index=data.index, columns=names),
+        scores=scores,
         iterations=iteration,
         converged=converged,
         blocks=blocks,

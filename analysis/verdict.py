@@ -95,7 +95,8 @@ def publication_flags(
 ) -> pd.DataFrame:
     """Insufficient-sample and caution flags.
 
-    A unit is ``insufficient`` when ``n_eff < min_n_eff`` or ``df < min_df``
+    A unit is ``insufficient`` when ``n_eff < min_n_eff`` (to a relative 1e-9, so that
+    ``n`` equal weights count as ``n``) or ``df < min_df``
     (``df_design``, the count of PSUs minus strata, when the table has it; shown as such,
     never ranked); ``caution`` when the CI half-width
     ``(ci_high - ci_low) / 2`` exceeds ``caution_half_width`` points.
@@ -109,7 +110,9 @@ def publication_flags(
     """
     n_eff = table["n_eff"].to_numpy(float)
     df = table["df_design" if "df_design" in table.columns else "df"].to_numpy(float)
-    insufficient = ~(n_eff >= min_n_eff) | ~(df >= min_df)
+    # Kish's n_eff of n equal weights is n up to rounding (29.999999999999964 for 30):
+    # compared with a relative tolerance far below any real loss of precision.
+    insufficient = ~(n_eff >= min_n_eff * (1 - 1e-9)) | ~(df >= min_df)
     half = (table["ci_high"].to_numpy(float) - table["ci_low"].to_numpy(float)) / 2
     caution = ~insufficient & (half > caution_half_width)
     return pd.DataFrame({"insufficient": insufficient, "caution": caution,

@@ -1,22 +1,15 @@
-"""The dashboard's charts as server-rendered SVG, drawn once per result and kept in memory.
+"""Dashboard charts drawn on demand, kept in memory per process (LRU).
 
-Drawing uses the bulletin's matplotlib setup (reports.charts: text as paths, CJK fonts);
-the words on the charts come in `labels`, translated by the caller. A dashboard's charts
-depend only on the stored results, the enterprise's item scores and the language, so they
-are cached by those.
+Only results stored before the compute job drew the dashboards (or whose inputs changed
+since) need this; the drawing itself is `reports.dashboard_charts`.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from reports import charts as rc
-
 _CACHE: OrderedDict[tuple, dict] = OrderedDict()
 _CACHE_MAX = 64
-CORNERS = (("maintain", 0.02, 0.97, "left", "top"), ("strength", 0.98, 0.97, "right", "top"),
-           ("opportunity", 0.02, 0.03, "left", "bottom"),
-           ("fix_first", 0.98, 0.03, "right", "bottom"))
 
 
 def cached(key: tuple, draw) -> dict:
@@ -29,100 +22,3 @@ def cached(key: tuple, draw) -> dict:
     while len(_CACHE) > _CACHE_MAX:
         _CACHE.popitem(last=False)
     return value
-
-
-def profile_chart(rows: list[dict], names: dict[str, str], labels: dict) -> str:
-    """Construct indices of the enterprise (points with 95% CIs) and the sector's (ticks)."""
-    return rc.draw(_profile_fig, rows, names, labels)
-
-
-def _profile_fig(rows, names, labels):
-    rows = [r for r in rows if r["estimate"] is not None][::-1]
-    fig = rc.figure(0.7 + 0.32 * len(rows))
-    ax = fig.add_subplot()
-    for y, r in enumerate(rows):
-        low = r["low"] if r["low"] is not None else r["estimate"]
-        high = r["high"] if r["high"] is not None else r["estimate"]
-        ax.errorbar(r["estimate"], y, xerr=[[r["estimate"] - low], [high - r["estimate"]]],
-                    fmt="o", color=rc.SERIES[1], ms=5, capsize=3, lw=1.2)
-        if r["sector"] is not None:
-            ax.plot(r["sector"], y, marker="|", ms=14, mew=2, color=rc.SERIES[2])
-    ax.set_yticks(range(len(rows)), [names.get(r["construct"], r["construct"]) for r in rows])
-    ax.set_ylim(-0.6, len(rows) - 0.4)
-    ax.set_xlabel(labels["profile_x"])
-    ax.grid(axis="x", color="#e5e5e5", lw=0.6)
-    return fig, "profile"
-
-
-def items_chart(rows: list[dict], labels: dict) -> str:
-    """Item scores of the enterprise (bars) with the sector's mean (ticks)."""
-    return rc.draw(_items_fig, rows, labels)
-
-
-def _items_fig(rows, labels):
-    rows = rows[::-1]
-    fig = rc.figure(0.7 + 0.26 * len(rows))
-    ax = fig.add_subplot()
-    ys = list(range(len(rows)))
-    ax.barh(ys, [r["mean"] for r in rows], color=rc.SERIES[1], height=0.6)
-    for y, r in zip(ys, rows, strict=True):
-        if r["sector"] is not None:
-            ax.plot(r["sector"], y, marker="|", ms=11, mew=2, color=rc.SERIES[2])
-    ax.set_yticks(ys, [r["short"] for r in rows])
-    ax.set_xlim(0, 100)
-    ax.set_xlabel(labels["items_x"])
-    ax.grid(axis="x", color="#e5e5e5", lw=0.6)
-    return fig, "items"
-
-
-def quadrant_chart(points: list[dict], importance_cut: float, performance_cut: float,
-                   labels: dict) -> str:
-    """The 四分图: numbered questions by importance and score, split at the cuts."""
-    return rc.draw(_quadrant_fig, points, importance_cut, performance_cut, labels)
-
-
-def _quadrant_fig(points, importance_cut, performance_cut, labels):
-    fig = rc.figure(3.2)
-    ax = fig.add_subplot()
-    xs = [p["importance"] for p in points]
-    ys = [p["performance"] for p in points]
-    colours = [rc.COLOURS["not_met"] if p["quadrant"] == "fix_first" else rc.SERIES[1]
-               for p in points]
-    ax.scatter(xs, ys, color=colours, s=28, zorder=3)
-    for p in points:
-        ax.annotate(p["label"], (p["importance"], p["performance"]), xytext=(4, 3),
-                    textcoords="offset points")
-    ax.axvline(importance_cut, color="#888888", lw=0.8)
-    ax.axhline(performance_cut, color="#888888", lw=0.8)
-    rc.pad(ax, xs + [importance_cut], ys + [performance_cut])
-    for key, cx, cy, ha, va in CORNERS:
-        ax.text(cx, cy, labels["quadrants"][key], transform=ax.transAxes, ha=ha, va=va,
-                color=rc.COLOURS["not_met"] if key == "fix_first" else "#888888")
-    ax.set_xlabel(labels["importance"])
-    ax.set_ylabel(labels["performance"])
-    return fig, "quadrant-portal"
-
-
-def trend_chart(points: list[dict], target: float | None, labels: dict) -> str:
-    """The enterprise's index over the waves with 95% CIs and its category's target."""
-    return rc.draw(_trend_fig, [p for p in points if p["value"] is not None], target, labels)
-
-
-def _trend_fig(points, target, labels):
-    fig = rc.figure(2.3)
-    ax = fig.add_subplot()
-    xs = list(range(len(points)))
-    ys = [p["value"] for p in points]
-    err = [[p["value"] - (p["low"] if p["low"] is not None else p["value"]) for p in points],
-           [(p["high"] if p["high"] is not None else p["value"]) - p["value"] for p in points]]
-    ax.errorbar(xs, ys, yerr=err, marker="o", ms=4, capsize=3, color=rc.SERIES[1],
-                label=labels["series"])
-    if target is not None:
-        ax.axhline(target, color=rc.COLOURS["not_met"], ls="--", lw=0.8,
-                   label=labels["target"])
-    ax.set_xticks(xs, [p["wave"] for p in points])
-    ax.set_xlim(-0.5, max(len(points) - 0.5, 0.5))
-    ax.set_ylabel(labels["index"])
-    ax.legend(loc="lower left", frameon=False, fontsize=8)
-    ax.grid(axis="y", color="#e5e5e5", lw=0.6)
-    return fig, "trend-portal"

@@ -121,3 +121,37 @@ def test_appeal_effect_uses_the_stored_item_weights(demo_app, demo_portal):  # n
     assert effect["weights"] == "stored"
     assert effect["n_with"] == effect["n_without"] + 1
     assert 0 <= effect["without"] <= 100 and effect["with"] != effect["without"]
+
+
+def test_the_compute_job_stores_each_dashboard_and_the_view_draws_none(
+        demo_app, demo_portal, demo_client):  # noqa: F811
+    from sqlalchemy import delete
+
+    from reports import dashboard_charts
+    from survey.model import ComputedResult, DashboardCharts
+    from survey.ops.compute import compute_and_store
+
+    ent_id = demo_portal["enterprise_id"]
+    session = survey_db.session_scope(demo_app, write=True)
+    wave = session.get(Wave, demo_portal["waves"]["2026Q3"])  # the enterprise is published
+    with demo_app.app_context():
+        row, _result = compute_and_store(session, wave)
+    session.commit()
+    try:
+        stored = {c.locale: c.charts for c in session.scalars(select(DashboardCharts).where(
+            DashboardCharts.result_id == row.id, DashboardCharts.enterprise_id == ent_id))}
+        assert set(stored) == {"zh_CN", "en"}
+        assert set(stored["zh_CN"]) == {"profile", "items", "quadrant", "trend"}
+        before = dashboard_charts.DRAWN["dashboards"]
+        for locale, lang in (("zh_CN", "zh_CN"), ("en", "en")):
+            html = demo_client.get(f"/portal/?wave={wave.id}&lang={lang}").get_data(
+                as_text=True)
+            for svg in stored[locale].values():
+                assert svg in html  # served as stored, byte for byte
+        assert dashboard_charts.DRAWN["dashboards"] == before  # nothing drawn in the request
+    finally:
+        session.execute(delete(ComputedResult).where(ComputedResult.id == row.id))
+        session.commit()
+        assert not session.scalars(select(DashboardCharts).where(
+            DashboardCharts.result_id == row.id)).all()  # removed with their result
+        session.close()

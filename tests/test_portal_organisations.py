@@ -194,3 +194,22 @@ def test_units_page_in_english(client, estate):
     portal_login(client, estate.users["developer"].email)
     body = client.get("/portal/units?lang=en").get_data(as_text=True)
     assert "Your units" in body and "Housing project" in body
+
+
+def test_the_compute_job_draws_dashboards_for_organisations_units(db_session, estate,
+                                                                  two_tenants):  # noqa: F811
+    from survey.ops.dashboard import portal_enterprises
+
+    ids = set(portal_enterprises(db_session))
+    assert {u.id for u in estate.ours} | {estate.rivals.id} <= ids
+    db_session.delete(estate.users["rival"])
+    db_session.commit()
+    assert estate.rivals.id not in set(portal_enterprises(db_session))
+
+
+def test_only_a_threshold_target_is_a_line_on_the_index_scale(estate):
+    housing = estate.ours[0].sector.category
+    assert housing.target_kind == "improvement" and housing.index_target is None
+    services = Category(code="x", name_zh="x", name_en="x", target=85, target_kind="threshold")
+    shares = Category(code="y", name_zh="y", name_en="y", target=80, target_kind="share")
+    assert services.index_target == 85 and shares.index_target is None

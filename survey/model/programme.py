@@ -67,6 +67,12 @@ class Category(Base):
         CheckConstraint(_one_of("target_kind", TARGET_KINDS), name="target_kind_known"),
     )
 
+    @property
+    def index_target(self) -> float | None:
+        """The index a unit's satisfaction is judged against (threshold targets), else None:
+        a share or improvement target is not a line on the index scale."""
+        return self.target if self.target_kind == "threshold" else None
+
 
 
 class Organisation(Base):

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from survey.model.programme import Wave
 
 
-__all__ = ["Bulletin", "ComputedResult", "JOB_KINDS", "JOB_STATUSES", "Job"]
+__all__ = ["Bulletin", "ComputedResult", "DashboardCharts", "JOB_KINDS", "JOB_STATUSES", "Job"]
 
 class ComputedResult(Base):
     """A stored wave computation: the result JSON with its provenance."""
@@ -51,6 +51,30 @@ class ComputedResult(Base):
     integrity: Mapped[dict | None] = mapped_column(JSON)
 
     wave: Mapped[Wave] = relationship()
+
+
+
+class DashboardCharts(Base):
+    """One enterprise's portal dashboard charts for a stored result, in one language, drawn
+    by the compute job (survey.ops.dashboard) so the dashboard serves them as stored.
+
+    ``fingerprint`` hashes what the charts read besides the result (earlier waves' stored
+    results, the enterprise's item scores); the dashboard draws afresh when it differs.
+    """
+
+    __tablename__ = "dashboard_charts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(
+        ForeignKey("computed_result.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(Integer)
+    locale: Mapped[str] = mapped_column(String(8))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # {"profile": svg, "items": svg, "quadrant": svg, "trend": svg}, each only when shown.
+    charts: Mapped[dict] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("result_id", "enterprise_id", "locale",
+                                       name="one_per_enterprise_locale"),)
 
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from analysis import Settings, WaveResult, compute_wave
 from survey.model import Category, ComputedResult, Response, Wave
-from survey.ops import frames, integration, integrity, quality, under_review
+from survey.ops import dashboard, frames, integration, integrity, quality, under_review
 from survey.ops.bulletin_context import console_charts
 
 Progress = Callable[[int, str], None]
@@ -120,7 +120,8 @@ def compute_and_store(session: Session, wave: Wave, progress: Progress | None = 
     computation fails) and the surge holds (:mod:`survey.ops.integrity`), compute (field
     interviews apart), add the QR / verified / field / combined integration tables, store the
     result with its console charts, the surges and the enterprises under review
-    (``integrity``) and the indices with and without quarantined responses. The caller
+    (``integrity``), the portal dashboards' charts (:mod:`survey.ops.dashboard`) and the
+    indices with and without quarantined responses. The caller
     commits the stored row.
 
     ``progress(percent, message)`` is told as each step starts.
@@ -140,6 +141,8 @@ def compute_and_store(session: Session, wave: Wave, progress: Progress | None = 
     row.charts = console_charts(session, wave, result)
     row.integrity = under_review.integrity_charts(
         session, wave, result, screening, previous_result(session, wave))
+    session.flush()  # the dashboards' charts refer to the row
+    dashboard.store_charts(session, row, wave, parsed)
     say(80, "comparing with quarantined responses")
     row.with_quarantined = with_quarantined(session, wave, result)
     session.flush()

@@ -1,4 +1,5 @@
-"""Reading stored wave results for one enterprise: headline, benchmarks, profile, trend.
+"""Reading stored wave results for one enterprise: headline, benchmarks, profile, trend
+(read by the portal's dashboard and by the compute job that draws its charts).
 
 Everything here takes a parsed `WaveResult` (or several) and plain values, and returns
 plain dicts for templates and charts.
