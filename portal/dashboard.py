@@ -11,6 +11,7 @@ from portal.blueprint import bp
 from reports import dashboard as board
 from reports import enterprise as results
 from reports.dashboard_charts import dashboard_charts as draw
+from reports.families import kind_text
 from survey.clock import now
 from survey.db import get_session
 from survey.model import Enterprise
@@ -52,8 +53,10 @@ def wave_dashboard(session, enterprise: Enterprise, wave, own) -> dict | None:
     result = parsed(row.result_json)
     sector, category = enterprise.sector.code, enterprise.sector.category
     locale = current_locale()
-    head = results.headline(result, enterprise.id, category.index_target)
+    head = results.headline(result, enterprise.id, category.target, category.target_kind)
     data = {"computed_at": row.computed_at, "head": head, "target": category.index_target,
+            "target_text": kind_text(category.target_kind, category.target, locale),
+            "target_kind": category.target_kind,
             "bench": results.benchmark(result, enterprise.id, sector),
             "sector_name": enterprise.sector.name_zh if locale == "zh_CN"
             else enterprise.sector.name_en,

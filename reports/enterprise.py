@@ -25,8 +25,13 @@ def _finite(value) -> float | None:
     return None if value is None or value != value else float(value)
 
 
-def headline(result: WaveResult, enterprise_id: int, target: float | None) -> dict | None:
-    """The enterprise's satisfaction index, CI, n, publication flag and verdict vs `target`."""
+def headline(result: WaveResult, enterprise_id: int, target: float | None,
+             kind: str = "threshold") -> dict | None:
+    """The enterprise's satisfaction index, CI, n, publication flag and verdict vs `target`.
+
+    For a threshold target the verdict compares the index's CI with `target`; for a share
+    or improvement target (`kind`) it is the unit's row of the result's ``targets`` table
+    (:mod:`analysis.targets`), with the share or the change it was judged on."""
     row = _row(result.tables["enterprises"], unit=enterprise_id)
     if row is None:
         return None
@@ -36,13 +41,24 @@ def headline(result: WaveResult, enterprise_id: int, target: float | None) -> di
     out["ranking_tied"] = bool(row.get("ranking_tied", False))
     out["caution"] = bool(row.get("caution"))
     out["verdict"] = None
-    if out["published"] and target is not None and out["se"]:
+    if kind != "threshold":
+        out.update(_other_target(result, enterprise_id, kind) if out["published"] else {})
+    elif out["published"] and target is not None and out["se"]:
         level = float(result.settings.get("verdict_level", 0.90))
         table = pd.DataFrame([{"estimate": out["estimate"], "se": out["se"], "df": out["df"]}])
         out["verdict"] = str(target_verdicts(table, pd.Series([float(target)]),
                                              level=level)["verdict"].iloc[0])
     out["target"] = target
     return out
+
+
+def _other_target(result: WaveResult, enterprise_id: int, kind: str) -> dict:
+    table = result.tables.get("targets")
+    row = None if table is None else _row(table, level="enterprise", unit=enterprise_id)
+    if row is None or not isinstance(row.get("verdict"), str):
+        return {}
+    return {"verdict": row["verdict"], "judged_on": _finite(row.get("estimate")),
+            "change": _finite(row.get("change")) if kind == "improvement" else None}
 
 
 def benchmark(result: WaveResult, enterprise_id: int, sector: str) -> dict:

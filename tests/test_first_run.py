@@ -108,7 +108,10 @@ def test_demo_organisation_logins_list_their_units_and_open_one(first_run, who, 
                          data={"csrf_token": csrf(client, "/portal/units")})
     assert chosen.status_code == 303
     page = client.get("/portal/")
-    assert page.status_code == 200 and name in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and name in html
+    # The unit is judged by its family's kind of target, not by an index threshold.
+    assert {"housing_project": "较基期显著提高", "product_line": "占比不低于80%"}[kind] in html
 
 
 def test_landing_page_states_each_familys_target_kind(first_run):

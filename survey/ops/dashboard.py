@@ -105,7 +105,8 @@ def store_charts(session: Session, row: ComputedResult, wave: Wave,
     means = item_means(session, wave, ids) if ids else {}
     drawn = 0
     for ent in session.scalars(select(Enterprise).where(Enterprise.id.in_(ids))):
-        head = enterprise.headline(result, ent.id, ent.sector.category.index_target)
+        head = enterprise.headline(result, ent.id, ent.sector.category.target,
+                                   ent.sector.category.target_kind)
         if head is None or not head["published"]:
             continue
         rows = [(w, r) for w, r in history(session, own_waves(session, ent.id), wave)
