@@ -29,7 +29,8 @@ def test_landing_page_and_both_bulletin_editions(browser, published_server):  # 
     page = context.new_page()
     violations = watch_csp(page)
     page.goto(f"{published_server}/")
-    assert page.locator("table.glance tbody tr").count() == 3
+    assert page.locator("table.glance:not(.families) tbody tr").count() == 3
+    assert page.locator("table.glance.families tbody tr").count() == 2  # products, construction
     assert page.locator("text=生产性服务业").count() >= 1
     assert page.locator(".glance-chart svg circle").count() == 3
     page.screenshot(path=str(DOCS / "landing.png"), full_page=True)
