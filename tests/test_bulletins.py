@@ -52,6 +52,7 @@ def test_publishing_freezes_revision_1(published, demo):
 def test_later_edits_do_not_change_a_published_bulletin(published, demo):
     bulletin = demo.scalars(select(Bulletin).join(Wave).where(Wave.code == "2026Q3")).first()
     before = bulletin.html
+    targets = dict(demo.execute(select(Category.code, Category.target)).all())
     demo.execute(update(Category).values(target=50.0))
     demo.commit()
     try:
@@ -67,8 +68,8 @@ def test_later_edits_do_not_change_a_published_bulletin(published, demo):
         assert figures == re.findall(r"\d+\.\d", re.sub(r"<svg.*?</svg>", "", again, flags=re.S))
         assert "2026年第3期" in page and "目标值 50" not in page
     finally:
-        demo.execute(update(Category).where(Category.code == "producer").values(target=85.0))
-        demo.execute(update(Category).where(Category.code == "consumer").values(target=80.0))
+        for code, target in targets.items():
+            demo.execute(update(Category).where(Category.code == code).values(target=target))
         demo.commit()
 
 

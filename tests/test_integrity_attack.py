@@ -83,10 +83,12 @@ def _run(app, clock, events) -> list[int]:
 
 
 def _targets(session, wave):
-    """A below-target enterprise and a well-rated competitor in another sector."""
+    """A below-target service enterprise and a well-rated competitor in another sector
+    (housing projects take one answer per dwelling code, so they are not attacked so)."""
     result = compute(session, wave)
+    services = set(session.scalars(select(Enterprise.id).where(Enterprise.kind == "enterprise")))
     ent = result.tables["enterprises"]
-    ent = ent[ent["published"]].sort_values("estimate")
+    ent = ent[ent["published"] & ent["unit"].astype(int).isin(services)].sort_values("estimate")
     low = ent.iloc[0]
     high = ent[ent["sector"] != low["sector"]].iloc[-1]
     return result, int(low["unit"]), int(high["unit"])

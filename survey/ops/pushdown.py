@@ -27,7 +27,7 @@ from analysis import Settings
 from analysis import pushdown as pd_math
 from analysis.item_weights import model_items
 from analysis.respondent_weights import enterprise_shares
-from analysis.tables import attach_aggregation, headline_tables
+from analysis.tables import attach_aggregation, family_of, headline_tables
 from survey.model import Wave
 from survey.ops import frames
 from survey.ops.compute import wave_settings
@@ -201,7 +201,7 @@ def compute_pushdown(session: Session, wave: Wave, settings: Settings | None = N
     tables.update(indices=indices, item_weights=pd.DataFrame(weight_rows))
     no_rows = pd.DataFrame({"enterprise_id": [], "sector": [], "quarantined": []})
     attach_aggregation(tables, no_rows, enterprises, sectors, categories, shares)
-    _attach_intake(tables, intake(session, wave), sectors)
+    _attach_intake(tables, intake(session, wave), sectors, categories)
     return tables
 
 
@@ -216,9 +216,11 @@ def intake(session: Session, wave: Wave) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["enterprise_id", "sector", "received", "quarantined"])
 
 
-def _attach_intake(tables: dict, counts: pd.DataFrame, sectors: pd.DataFrame) -> None:
+def _attach_intake(tables: dict, counts: pd.DataFrame, sectors: pd.DataFrame,
+                   categories: pd.DataFrame) -> None:
     """``received`` and ``quarantined`` of each unit (`analysis.tables.attach_aggregation`'s
-    counts, summed from the per-enterprise counts instead of the rows)."""
+    counts, summed from the per-enterprise counts instead of the rows; the district's over
+    the service family only, as its index)."""
     cols = ["received", "quarantined"]
     counts = counts.assign(category=counts["sector"].map(
         sectors.set_index("sector")["category"]))
@@ -229,5 +231,6 @@ def _attach_intake(tables: dict, counts: pd.DataFrame, sectors: pd.DataFrame) ->
         t = tables[name]
         for col in cols:
             t[col] = c[col].reindex(t["unit"]).fillna(0).to_numpy(int)
+    service = counts[family_of(categories, counts["category"]) == "service"]
     for col in cols:
-        tables["district"][col] = int(counts[col].sum())
+        tables["district"][col] = int(service[col].sum())
