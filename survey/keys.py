@@ -74,7 +74,15 @@ def apply_keys_file(config: MutableMapping) -> None:
     name = config.get("KEYS_FILE")
     if not name:
         return
-    stored = json.loads(Path(name).read_text())
+    try:
+        stored = json.loads(Path(name).read_text())
+    except FileNotFoundError:
+        raise RuntimeError(f"KEYS_FILE {name} does not exist: make it with "
+                           f"`python -m survey.keys {name}`") from None
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"KEYS_FILE {name} cannot be read as a keys file ({exc})") from None
+    if not isinstance(stored, dict):
+        raise RuntimeError(f"KEYS_FILE {name} does not hold a JSON object of keys")
     for key in KEY_NAMES:
         if config.get(key) in (None, "", DEFAULT_SECRET) and stored.get(key):
             config[key] = stored[key]

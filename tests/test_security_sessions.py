@@ -69,6 +69,18 @@ def test_keys_file_fills_every_key_not_set(tmp_path):
     assert chosen.config["SECRET_KEY"] == "mine" and chosen.config["LINK_KEY"] == stored["LINK_KEY"]
 
 
+@pytest.mark.parametrize(("content", "says"), [(None, "does not exist"),
+                                                ("{not json", "cannot be read"),
+                                                ('["a list"]', "JSON object")])
+def test_a_missing_or_broken_keys_file_is_a_clear_error(tmp_path, content, says):
+    path = tmp_path / "keys.json"
+    if content is not None:
+        path.write_text(content)
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    with pytest.raises(RuntimeError, match=says):
+        create_app({"DATABASE_URL": url, "KEYS_FILE": str(path)})
+
+
 def test_derived_keys_are_announced(tmp_path, caplog):
     create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "SECRET_KEY": "s"})
     assert "LINK_KEY is empty: derived from SECRET_KEY" in caplog.text
