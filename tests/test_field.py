@@ -119,3 +119,17 @@ def test_field_interview_is_validated_like_the_survey(client, planned, db_sessio
     assert reply.status_code == 400
     db_session.rollback()  # see rows committed by the app since the last look
     assert db_session.scalars(select(Response)).all() == []
+
+
+def test_the_field_frame_holds_service_enterprises_only(planned, db_session):
+    from survey.model import Enterprise
+    from survey.ops import field
+
+    links, _users, _output = planned
+    project = db_session.get(Enterprise, links[0].enterprise_id)
+    project.kind, project.dwellings = "housing_project", 40  # answers by dwelling code only
+    db_session.commit()
+    frame, hours = field.plan_frame(db_session)
+    assert project.id not in set(frame["enterprise_id"])
+    assert project.id not in set(hours["enterprise_id"])
+    assert {link.enterprise_id for link in links[1:]} <= set(frame["enterprise_id"])

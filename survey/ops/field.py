@@ -30,7 +30,11 @@ FIELD_LOCATION = "现场访问"
 
 
 def plan_frame(session: Session) -> tuple[pd.DataFrame, dict]:
-    """Active enterprises (id, sector, volume) and their weekly opening hours.
+    """Active service enterprises (id, sector, volume) and their weekly opening hours.
+
+    Housing projects, public works and product lines are left out: the field sample
+    visits premises in opening-hour slots, and a housing project answers once per
+    dwelling, by its dwelling code.
 
     Volume is the customer volume, else revenue, else the sector's median (else 1), so
     every enterprise has a positive size; hours come from ``opening_hours`` (every day),
@@ -40,7 +44,8 @@ def plan_frame(session: Session) -> tuple[pd.DataFrame, dict]:
         select(Enterprise.id, Sector.code, Enterprise.customer_volume, Enterprise.revenue,
                Enterprise.opening_hours)
         .join(Sector, Enterprise.sector_id == Sector.id)
-        .where(Enterprise.active.is_(True)).order_by(Enterprise.id)).all()
+        .where(Enterprise.active.is_(True), Enterprise.kind == "enterprise")
+        .order_by(Enterprise.id)).all()
     frame = pd.DataFrame(rows, columns=["enterprise_id", "sector", "customer_volume", "revenue",
                                         "opening_hours"])
     volume = frame["customer_volume"].astype(float).fillna(frame["revenue"].astype(float))

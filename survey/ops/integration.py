@@ -41,6 +41,9 @@ def wave_tables(session: Session, wave: Wave, result: WaveResult) -> dict[str, p
                        "score": r["response_id"].map(scores).to_numpy(),
                        "verified": r["verified"].astype(bool)})
     enterprises, _hours = field.plan_frame(session)
+    # The field sample covers service enterprises only (field.plan_frame): the other
+    # families' QR answers have no field counterpart to be integrated with.
+    qr = qr[qr["enterprise_id"].isin(set(enterprises["enterprise_id"]))]
     batches, used = receipts.rates_frame(session, wave)
     return integration_tables(qr.reset_index(drop=True), field.field_frame(session, wave, scores),
                               enterprises, batches, used)
