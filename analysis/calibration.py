@@ -26,7 +26,7 @@ RCOND = 1e-10  # relative eigenvalue cutoff of the calibration cross-product
 class Calibration:
     """Dummy-coded calibration variables, one block per calibration group."""
 
-    cell: np.ndarray  # (n, m) level codes per calibration column, offset into K
+    cell: np.ndarray  # (n, m) level codes per calibration column, offset into K (F order)
     group: np.ndarray  # (n,) calibration group code
     n_groups: int
     k: int  # number of dummy columns
@@ -49,7 +49,8 @@ def make_calibration(
         code = np.where(code < 0, len(levels), code)  # missing: own cell
         cells.append(code + offset)
         offset += len(levels) + 1
-    cell = np.stack(cells, axis=1) if cells else np.zeros((n, 0), np.int64)
+    # (n, m) in column-major order: the code reads one calibration column at a time
+    cell = np.stack(cells).T if cells else np.zeros((n, 0), np.int64)
     n_groups, k = int(g.max()) + 1, offset
     m = np.zeros((n_groups * k * k,))
     for a in range(cell.shape[1]):
@@ -120,15 +121,20 @@ def pair_x(design, parts, w, pair, n_pairs, a_cell, cell_c):
                      for a in range(k)], axis=1)
 
 
-def residual_coefficients(design, z, gi, ok, coef, n_dom):
-    """``B`` of the calibration residual per unit and group, shape (U, S, K)."""
+def residual_coefficients(design, z, domain, coef, n_dom):
+    """``B`` of the calibration residual per unit and group, shape (U, S, K).
+
+    ``B_ds = M_s^+ sum_{i in d, s} d_i x_i z_i`` per domain ``d`` and group ``s``, then
+    ``B_u = sum_d coef[u, d] B_d``. ``z`` covers every row (0 outside every domain or
+    where ``y`` is missing, so those rows add nothing) and ``domain`` is >= 0.
+    """
     cal = design.cal
     k, s_n = cal.k, cal.n_groups
-    d_i = cal.base_weight[ok]
-    base = (gi * s_n + cal.group[ok]) * k
+    dz = cal.base_weight * z
+    base = (domain * s_n + cal.group) * k
     r = np.zeros(n_dom * s_n * k)
     for j in range(cal.cell.shape[1]):
-        r += np.bincount(base + cal.cell[ok, j], weights=d_i * z, minlength=n_dom * s_n * k)
+        r += np.bincount(base + cal.cell[:, j], weights=dz, minlength=n_dom * s_n * k)
     b_dom = np.einsum("skl,dsl->dsk", cal.minv, r.reshape(n_dom, s_n, k))
     return (coef @ b_dom.reshape(n_dom, s_n * k)).reshape(-1, s_n, k)
 
