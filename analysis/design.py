@@ -243,15 +243,19 @@ def _cell_sums(design, w, y, domain, ok, n_dom):
         y0[~ok] = 0.0
         if domain.min() < 0:  # rows outside every domain: park them in domain 0
             gkey = np.maximum(domain, 0)
-    cell, cells = compact(design.psu * n_dom + gkey, design.n_psu * n_dom)
+    key, space = design.psu * n_dom + gkey, design.n_psu * n_dom
+    if space <= len(key):  # no more cells than rows: the keys themselves index the bins
+        cell, cells = key, np.arange(space)
+    else:
+        cell, cells = compact(key, space)
     n_cells = len(cells)
-    cnt = np.bincount(cell, minlength=n_cells)
-    if not all_ok:
-        cnt = cnt - np.bincount(cell[~ok], minlength=n_cells)
-    keep = cnt > 0
     # rows of a PSU are usually adjacent: spreading them over four lanes per
     # cell avoids bincount's store-to-load stalls on runs of one bin (~2x faster)
     lane = cell * 4 + (np.arange(len(cell)) & 3)
+    cnt = np.bincount(lane, minlength=4 * n_cells).reshape(-1, 4).sum(1)
+    if not all_ok:
+        cnt = cnt - np.bincount(cell[~ok], minlength=n_cells)
+    keep = cnt > 0
 
     def cell_sum(v):
         return np.bincount(lane, weights=v, minlength=4 * n_cells).reshape(-1, 4).sum(1)[keep]
