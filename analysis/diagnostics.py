@@ -18,7 +18,9 @@ def cronbach_alpha(items: pd.DataFrame) -> float:
     >>> cronbach_alpha(pd.DataFrame({"a": [1, 2, 3, 4], "b": [1, 2, 3, 5]}))
     0.97196261682243
     """
-    x = items.dropna().to_numpy(float)
+    x = items.to_numpy(float, na_value=np.nan)
+    # column-major as pandas hands it over, so the variances sum in the same order
+    x = np.asfortranarray(x[~np.isnan(x).any(axis=1)])
     k = x.shape[1]
     if k < 2:
         return float("nan")
