@@ -66,11 +66,10 @@ def make_calibration(
 
 def attach(d, cal: Calibration) -> None:
     """Index (stratum, calibration group) pairs and precompute weighted cross-products."""
-    pg = pd.DataFrame({"c": d.psu, "s": cal.group}).drop_duplicates()
-    if pg["c"].duplicated().any():
-        raise ValueError("each PSU must lie within one calibration group")
     psu_group = np.empty(d.n_psu, np.int64)
-    psu_group[pg["c"].to_numpy()] = pg["s"].to_numpy()
+    psu_group[d.psu] = cal.group  # the last row's group; all rows must agree
+    if np.any(psu_group[d.psu] != cal.group):
+        raise ValueError("each PSU must lie within one calibration group")
     hs_uniq, hs = np.unique(d.psu_stratum * cal.n_groups + psu_group, return_inverse=True)
     d.cal, d.hs, d.psu_group = cal, hs, psu_group
     d.hs_stratum, d.hs_group = hs_uniq // cal.n_groups, hs_uniq % cal.n_groups
@@ -112,9 +111,9 @@ def pair_x(design, parts, w, pair, n_pairs, a_cell, cell_c):
     cal, k = design.cal, design.cal.k
     if design.singleton_psu:
         m = np.zeros(n_pairs * k)
+        aw, base = a_cell * w[cell_c], pair * k
         for j in range(cal.cell.shape[1]):
-            m += np.bincount(pair * k + cal.cell[cell_c, j], weights=a_cell * w[cell_c],
-                             minlength=n_pairs * k)
+            m += np.bincount(base + cal.cell[:, j][cell_c], weights=aw, minlength=n_pairs * k)
         return m.reshape(n_pairs, k)
     x = parts[0]
     return np.stack([np.bincount(pair, weights=a_cell * x[cell_c, a], minlength=n_pairs)

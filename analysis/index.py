@@ -118,13 +118,14 @@ def respondent_scores(
         raise ValueError(f"no index weight for items: {', '.join(absent)}")
     scored = _rescaled(data, {item: scales[item] for item in items}, reverse=reverse)
     column = {item: j for j, item in enumerate(items)}
+    weight_of = weights.to_dict()
     out = {}
     for construct, block in blocks.items():
         block = list(block)
         if not block:
             raise ValueError(f"construct {construct!r} has no items")
         s = scored[:, [column[i] for i in block]]
-        w = weights[block].to_numpy()
+        w = np.array([weight_of[i] for i in block], dtype=float)
         answered = ~np.isnan(s)
         wsum = answered @ w
         total = np.where(answered, s, 0.0) @ w
