@@ -170,6 +170,9 @@ def calibrate_sums(design, parts, w, b_unit, coef, a_cell, cell_c, cell_d, sum_t
         bs = b_unit[u_in, s, :]
         quad[np.ix_(hs_in, u_in)] = np.einsum("uk,hkl,ul->hu", bs, q_hs[hs_in], bs)
         lin[np.ix_(hs_in, u_in)] = s_hs[hs_in] @ bs.T
+    if n_hs == design.n_strata and np.array_equal(hs_h, np.arange(n_hs)):
+        # one calibration group per stratum: the (stratum, group) pairs are the strata
+        return sum_t2 - 2 * cross + quad, sum_t - lin
     to_h = sparse.csr_array((np.ones(n_hs), (hs_h, np.arange(n_hs))),
                             shape=(design.n_strata, n_hs))
     return sum_t2 - 2 * (to_h @ cross) + to_h @ quad, sum_t - to_h @ lin
