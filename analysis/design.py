@@ -244,6 +244,9 @@ def _cell_sums(design, w, y, domain, ok, n_dom):
         if domain.min() < 0:  # rows outside every domain: park them in domain 0
             gkey = np.maximum(domain, 0)
     key, space = design.psu * n_dom + gkey, design.n_psu * n_dom
+    runs = _cell_runs(key)
+    if runs is not None:  # each cell's rows adjacent (a frame sorted by PSU)
+        return _run_sums(key, runs, w0, y0, ok, all_ok, n_dom)
     if space <= len(key):  # no more cells than rows: the keys themselves index the bins
         cell, cells = key, np.arange(space)
     else:
@@ -263,6 +266,41 @@ def _cell_sums(design, w, y, domain, ok, n_dom):
     sw, swy, sw2 = cell_sum(w0), cell_sum(w0 * y0), cell_sum(w0 * w0)
     cells = cells[keep]
     return cells // n_dom, cells % n_dom, sw, swy, sw2, cnt[keep]
+
+
+def _cell_runs(key: np.ndarray) -> np.ndarray | None:
+    """Start of each run of equal keys, when every key forms one run (else None)."""
+    if len(key) < 2:
+        return None
+    change = np.flatnonzero(key[1:] != key[:-1]) + 1
+    if len(change) > len(key) // 4:  # short runs: the bincount route is as fast
+        return None
+    starts = np.concatenate(([0], change))
+    run_key = key[starts]
+    if len(np.unique(run_key)) < len(run_key):  # a cell's rows are split
+        return None
+    return starts
+
+
+def _run_sums(key, starts, w0, y0, ok, all_ok, n_dom):
+    """:func:`_cell_sums` when the rows of each cell are adjacent: one sum per run.
+
+    ``np.add.reduceat`` over the runs needs no scatter; the cells are then put in key
+    (PSU-major) order, so the result equals the bincount route up to the order of the
+    additions within a cell.
+    """
+    cnt = np.diff(np.append(starts, len(key)))
+    if not all_ok:
+        cnt = cnt - np.add.reduceat((~ok).astype(np.int64), starts)
+    order = np.argsort(key[starts])
+    order = order[cnt[order] > 0]
+
+    def run_sum(v):
+        return np.add.reduceat(v, starts)[order]
+
+    cells = key[starts][order]
+    return (cells // n_dom, cells % n_dom, run_sum(w0), run_sum(w0 * y0), run_sum(w0 * w0),
+            cnt[order])
 
 
 def _single_domain(coef, ok: np.ndarray) -> np.ndarray:
