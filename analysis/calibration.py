@@ -26,7 +26,7 @@ RCOND = 1e-10  # relative eigenvalue cutoff of the calibration cross-product
 class Calibration:
     """Dummy-coded calibration variables, one block per calibration group."""
 
-    cell: np.ndarray  # (n, m) level codes per calibration column, offset into K
+    cell: np.ndarray  # (n, m) level codes per calibration column, offset into K (F order)
     group: np.ndarray  # (n,) calibration group code
     n_groups: int
     k: int  # number of dummy columns
@@ -49,7 +49,8 @@ def make_calibration(
         code = np.where(code < 0, len(levels), code)  # missing: own cell
         cells.append(code + offset)
         offset += len(levels) + 1
-    cell = np.stack(cells, axis=1) if cells else np.zeros((n, 0), np.int64)
+    # (n, m) in column-major order: the code reads one calibration column at a time
+    cell = np.stack(cells).T if cells else np.zeros((n, 0), np.int64)
     n_groups, k = int(g.max()) + 1, offset
     m = np.zeros((n_groups * k * k,))
     for a in range(cell.shape[1]):
@@ -65,11 +66,10 @@ def make_calibration(
 
 def attach(d, cal: Calibration) -> None:
     """Index (stratum, calibration group) pairs and precompute weighted cross-products."""
-    pg = pd.DataFrame({"c": d.psu, "s": cal.group}).drop_duplicates()
-    if pg["c"].duplicated().any():
-        raise ValueError("each PSU must lie within one calibration group")
     psu_group = np.empty(d.n_psu, np.int64)
-    psu_group[pg["c"].to_numpy()] = pg["s"].to_numpy()
+    psu_group[d.psu] = cal.group  # the last row's group; all rows must agree
+    if np.any(psu_group[d.psu] != cal.group):
+        raise ValueError("each PSU must lie within one calibration group")
     hs_uniq, hs = np.unique(d.psu_stratum * cal.n_groups + psu_group, return_inverse=True)
     d.cal, d.hs, d.psu_group = cal, hs, psu_group
     d.hs_stratum, d.hs_group = hs_uniq // cal.n_groups, hs_uniq % cal.n_groups
@@ -111,24 +111,29 @@ def pair_x(design, parts, w, pair, n_pairs, a_cell, cell_c):
     cal, k = design.cal, design.cal.k
     if design.singleton_psu:
         m = np.zeros(n_pairs * k)
+        aw, base = a_cell * w[cell_c], pair * k
         for j in range(cal.cell.shape[1]):
-            m += np.bincount(pair * k + cal.cell[cell_c, j], weights=a_cell * w[cell_c],
-                             minlength=n_pairs * k)
+            m += np.bincount(base + cal.cell[:, j][cell_c], weights=aw, minlength=n_pairs * k)
         return m.reshape(n_pairs, k)
     x = parts[0]
     return np.stack([np.bincount(pair, weights=a_cell * x[cell_c, a], minlength=n_pairs)
                      for a in range(k)], axis=1)
 
 
-def residual_coefficients(design, z, gi, ok, coef, n_dom):
-    """``B`` of the calibration residual per unit and group, shape (U, S, K)."""
+def residual_coefficients(design, z, domain, coef, n_dom):
+    """``B`` of the calibration residual per unit and group, shape (U, S, K).
+
+    ``B_ds = M_s^+ sum_{i in d, s} d_i x_i z_i`` per domain ``d`` and group ``s``, then
+    ``B_u = sum_d coef[u, d] B_d``. ``z`` covers every row (0 outside every domain or
+    where ``y`` is missing, so those rows add nothing) and ``domain`` is >= 0.
+    """
     cal = design.cal
     k, s_n = cal.k, cal.n_groups
-    d_i = cal.base_weight[ok]
-    base = (gi * s_n + cal.group[ok]) * k
+    dz = cal.base_weight * z
+    base = (domain * s_n + cal.group) * k
     r = np.zeros(n_dom * s_n * k)
     for j in range(cal.cell.shape[1]):
-        r += np.bincount(base + cal.cell[ok, j], weights=d_i * z, minlength=n_dom * s_n * k)
+        r += np.bincount(base + cal.cell[:, j], weights=dz, minlength=n_dom * s_n * k)
     b_dom = np.einsum("skl,dsl->dsk", cal.minv, r.reshape(n_dom, s_n, k))
     return (coef @ b_dom.reshape(n_dom, s_n * k)).reshape(-1, s_n, k)
 
@@ -165,6 +170,9 @@ def calibrate_sums(design, parts, w, b_unit, coef, a_cell, cell_c, cell_d, sum_t
         bs = b_unit[u_in, s, :]
         quad[np.ix_(hs_in, u_in)] = np.einsum("uk,hkl,ul->hu", bs, q_hs[hs_in], bs)
         lin[np.ix_(hs_in, u_in)] = s_hs[hs_in] @ bs.T
+    if n_hs == design.n_strata and np.array_equal(hs_h, np.arange(n_hs)):
+        # one calibration group per stratum: the (stratum, group) pairs are the strata
+        return sum_t2 - 2 * cross + quad, sum_t - lin
     to_h = sparse.csr_array((np.ones(n_hs), (hs_h, np.arange(n_hs))),
                             shape=(design.n_strata, n_hs))
     return sum_t2 - 2 * (to_h @ cross) + to_h @ quad, sum_t - to_h @ lin

@@ -22,7 +22,9 @@ def codes(values) -> tuple[np.ndarray, pd.Index]:
 def compact(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
     """Dense codes of integer keys and the sorted distinct keys (O(n) when small)."""
     if space <= max(8 * len(key), 1 << 20):
-        present = np.bincount(key, minlength=space) > 0
+        # a scatter store, not bincount: bincount stalls on runs of one key (sorted data)
+        present = np.zeros(space, bool)
+        present[key] = True
         lookup = np.cumsum(present) - 1
         return lookup[key], np.flatnonzero(present)
     uniq, inv = np.unique(key, return_inverse=True)

@@ -29,6 +29,7 @@ from scipy import sparse, stats
 from analysis import calibration as cal_mod
 from analysis import small_sample as small
 from analysis.calibration import Calibration
+from analysis.cells import cell_sums
 from analysis.coding import compact, require_codes
 
 ESTIMATE_COLUMNS = ["estimate", "se", "df", "ci_low", "ci_high", "n", "n_eff"]
@@ -149,33 +150,7 @@ def domain_composites(
     if coef.shape[1] != n_dom:
         raise ValueError("coef must have one column per domain")
     ok = (domain >= 0) & ~np.isnan(y)
-    all_ok = bool(ok.all())
-    # aggregate to (PSU, domain) cells: every later step works on cells; rows
-    # outside every domain (or with missing y) get weight 0 and no count
-    w0, y0, gkey = w, y, domain
-    if not all_ok:  # multiplications and masked stores are far cheaper than np.where
-        w0, y0 = w * ok, y.copy()
-        y0[~ok] = 0.0
-        if domain.min() < 0:  # rows outside every domain: park them in domain 0
-            gkey = np.maximum(domain, 0)
-    cell, cells = compact(design.psu * n_dom + gkey, design.n_psu * n_dom)
-    n_cells = len(cells)
-    cnt = np.bincount(cell, minlength=n_cells)
-    if not all_ok:
-        cnt = cnt - np.bincount(cell[~ok], minlength=n_cells)
-    keep = cnt > 0
-    # rows of a PSU are usually adjacent: spreading them over four lanes per
-    # cell avoids bincount's store-to-load stalls on runs of one bin (~2x faster)
-    lane = cell * 4 + (np.arange(len(cell)) & 3)
-
-    def cell_sum(v):
-        return np.bincount(lane, weights=v, minlength=4 * n_cells).reshape(-1, 4).sum(1)[keep]
-
-    sw, swy, sw2 = cell_sum(w0), cell_sum(w0 * y0), cell_sum(w0 * w0)
-    cells, cnt = cells[keep], cnt[keep]
-    if not keep.all():
-        cell = (np.cumsum(keep) - 1)[cell]
-    cell_c, cell_d = cells // n_dom, cells % n_dom
+    cell_c, cell_d, sw, swy, sw2, cnt = cell_sums(design, w, y, domain, ok, n_dom)
     big_n = np.bincount(cell_d, weights=sw, minlength=n_dom)
     has = big_n > 0
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -203,10 +178,11 @@ def domain_composites(
     if design.cal is not None:
         parts = (design.psu_x, design.q_hs, design.s_hs) if weight is None \
             else cal_mod.weight_parts(design, w)
-        gi = domain[ok]
+        gi = np.maximum(domain, 0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            z = (y[ok] - ybar[gi]) / big_n[gi]
-        b_unit = cal_mod.residual_coefficients(design, z, gi, ok, coef, n_dom)
+            z = (y - ybar[gi]) / big_n[gi]
+        z[~ok] = 0.0  # rows outside every domain or without y add nothing to B
+        b_unit = cal_mod.residual_coefficients(design, z, gi, coef, n_dom)
         sum_t2, sum_t = cal_mod.calibrate_sums(design, parts, w, b_unit, coef, a_cell, cell_c,
                                         cell_d, sum_t2, sum_t)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -18,7 +18,13 @@ def cronbach_alpha(items: pd.DataFrame) -> float:
     >>> cronbach_alpha(pd.DataFrame({"a": [1, 2, 3, 4], "b": [1, 2, 3, 5]}))
     0.97196261682243
     """
-    x = items.dropna().to_numpy(float)
+    return _alpha(items.to_numpy(float, na_value=np.nan))
+
+
+def _alpha(x: np.ndarray) -> float:
+    """:func:`cronbach_alpha` of an array (rows x items), complete rows only."""
+    # column-major, as pandas hands a float block over, so the sums run in the same order
+    x = np.asfortranarray(x[~np.isnan(x).any(axis=1)])
     k = x.shape[1]
     if k < 2:
         return float("nan")
@@ -59,16 +65,22 @@ def model_diagnostics(result, data: pd.DataFrame) -> pd.DataFrame:
     listed in ``weak_items``.
     """
     rows = []
+    wanted = {i for items in result.blocks.values() for i in items}
+    data = data[[c for c in data.columns if c in wanted]]  # frame order: a view
+    x = data.to_numpy(float, na_value=np.nan)
+    column = {c: j for j, c in enumerate(data.columns)}
+    loading = result.loadings.to_dict()
     for construct, items in result.blocks.items():
-        lam = result.loadings[items]
+        lam = np.array([loading[i] for i in items], dtype=float)
+        block = x[:, [column[i] for i in items]]
         rows.append({
             "construct": construct,
             "items": len(items),
-            "alpha": cronbach_alpha(data[items]),
+            "alpha": _alpha(block),
             "rho_dg": composite_reliability(lam),
             "ave": average_variance_extracted(lam),
             "r2": float(result.r2.get(construct, np.nan)),
-            "weak_items": ",".join(i for i in items if lam[i] < LOADING_FLOOR),
+            "weak_items": ",".join(i for i in items if loading[i] < LOADING_FLOOR),
             "iterations": result.iterations,
             "converged": result.converged,
             "equal_weight_fallback": construct in result.equal_weight_fallback,

@@ -49,7 +49,10 @@ class UnitEstimates:
         self.sector_codes = list(sectors["sector"])
         self.sectors, self.categories = sectors, categories
         self.ent_code, self.ent_levels = codes(r["enterprise_id"])
-        self.sec_code = pd.Index(self.sector_codes).get_indexer(r["sector"].astype(object))
+        # codes of the few distinct sectors, mapped to the sectors table's order
+        code, levels = codes(r["sector"])
+        table_pos = pd.Index(self.sector_codes).get_indexer(levels.astype(object))
+        self.sec_code = np.where(code >= 0, table_pos[np.maximum(code, 0)], -1)
         cal = None
         if cal_cols:
             cal = make_calibration(cal_frame, cal_cols, base, r["sector"])

@@ -51,6 +51,16 @@ def rescale_items(
     1  100.0    0.0
     2    NaN    0.0
     """
+    return pd.DataFrame(_rescaled(data, scales, reverse), index=data.index,
+                        columns=list(scales))
+
+
+def _rescaled(data: pd.DataFrame, scales: Mapping[str, Iterable[float]],
+              reverse: Iterable[str] = ()) -> np.ndarray:
+    """The (rows x items) float array of :func:`rescale_items`, items in ``scales`` order.
+
+    One array for all items, read from the frame once (no DataFrame per item).
+    """
     reverse = set(reverse)
     missing = [item for item in scales if item not in data.columns]
     if missing:
@@ -58,18 +68,19 @@ def rescale_items(
     unknown = reverse - set(scales)
     if unknown:
         raise ValueError(f"reverse-keyed items without a scale: {', '.join(sorted(unknown))}")
-    out = {}
-    for item, bounds in scales.items():
+    x = data[list(scales)].to_numpy(dtype=float, na_value=np.nan)
+    out = np.empty(x.shape, order="F")  # column-major, as pandas holds a float block
+    for j, (item, bounds) in enumerate(scales.items()):
         lo, hi = (float(v) for v in bounds)
         if not hi > lo:
             raise ValueError(f"scale of {item!r} must have hi > lo, got ({lo}, {hi})")
-        x = data[item].to_numpy(dtype=float, na_value=np.nan)
-        if np.any((x < lo) | (x > hi)):
+        col = x[:, j]
+        if np.any((col < lo) | (col > hi)):
             raise ValueError(f"values of {item!r} outside its declared scale [{lo}, {hi}]")
         if item in reverse:
-            x = lo + hi - x
-        out[item] = 100.0 * (x - lo) / (hi - lo)
-    return pd.DataFrame(out, index=data.index)
+            col = lo + hi - col
+        out[:, j] = 100.0 * (col - lo) / (hi - lo)
+    return out
 
 
 def respondent_scores(
@@ -105,17 +116,19 @@ def respondent_scores(
     absent = [item for item in items if item not in weights.index]
     if absent:
         raise ValueError(f"no index weight for items: {', '.join(absent)}")
-    scored = rescale_items(data, {item: scales[item] for item in items}, reverse=reverse)
+    scored = _rescaled(data, {item: scales[item] for item in items}, reverse=reverse)
+    column = {item: j for j, item in enumerate(items)}
+    weight_of = weights.to_dict()
     out = {}
     for construct, block in blocks.items():
         block = list(block)
         if not block:
             raise ValueError(f"construct {construct!r} has no items")
-        s = scored[block].to_numpy()
-        w = weights[block].to_numpy()
+        s = scored[:, [column[i] for i in block]]
+        w = np.array([weight_of[i] for i in block], dtype=float)
         answered = ~np.isnan(s)
         wsum = answered @ w
-        total = np.nan_to_num(s) @ w
+        total = np.where(answered, s, 0.0) @ w
         with np.errstate(invalid="ignore", divide="ignore"):
             score = total / wsum
         enough = answered.sum(axis=1) >= min_share * len(block) - 1e-12

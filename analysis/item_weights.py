@@ -61,7 +61,7 @@ def estimate_item_weights(scored: pd.DataFrame, model: dict, settings, pool: str
     blocks = model["blocks"]
     items = model_items(model)
     fit = None
-    if len(scored) >= 3 and all(scored[i].nunique() > 1 for i in items):
+    if len(scored) >= 3 and _all_vary(scored[items].to_numpy(float)):
         fit = pls.fit(scored, blocks, [tuple(p) for p in model["paths"]],
                       scheme=settings.scheme, tol=settings.pls_tol,
                       max_iter=settings.pls_max_iter)
@@ -75,6 +75,12 @@ def estimate_item_weights(scored: pd.DataFrame, model: dict, settings, pool: str
     if fit is None:
         raise ValueError(f"cannot fit PLS for {pool!r}: too few rows or a constant item")
     return ItemWeights(fit.index_weights, "pls", fit, fit.equal_weight_fallback)
+
+
+def _all_vary(x: np.ndarray) -> bool:
+    """Whether every column has two distinct non-missing values (``nunique() > 1``)."""
+    # fmax and fmin skip NaN; an all-missing column gives NaN, which is not greater
+    return bool(np.all(np.fmax.reduce(x, axis=0) > np.fmin.reduce(x, axis=0)))
 
 
 def _equal(blocks: dict) -> pd.Series:

@@ -100,14 +100,18 @@ class SectorPlan:
 
 def weight_plans(responses, shares, margins, settings) -> list[SectorPlan]:
     """Per sector: base weights (each enterprise its share) and the coded margins."""
-    sector = responses["sector"].to_numpy(dtype=object)
     columns = [ENTERPRISE_MARGIN] + sorted({c for m in (margins or {}).values()
                                             for c in (m or {})} & set(responses.columns))
-    frame = responses[columns]
+    # text columns factorised once: each sector's slice is then a take of integer codes
+    frame = responses[columns].astype({c: "category" for c in columns[1:]
+                                       if not pd.api.types.is_numeric_dtype(responses[c])})
     cap = influence_factors(responses, settings)
+    sec_code, sec_levels = pd.factorize(responses["sector"])  # in order of appearance
+    order = np.argsort(sec_code, kind="stable")
+    bounds = np.searchsorted(sec_code[order], np.arange(len(sec_levels) + 1))
     plans = []
-    for code in pd.unique(sector):
-        idx = np.flatnonzero(sector == code)
+    for j, code in enumerate(sec_levels):
+        idx = order[bounds[j]:bounds[j + 1]]
         part = frame.iloc[idx]
         m = _sector_margins(part, code, shares, margins if settings.raking else None)
         base = cap[idx]  # mean 1 within each enterprise: enterprise totals are kept
@@ -141,5 +145,6 @@ def _sector_margins(part: pd.DataFrame, code, shares, margins) -> dict:
     if shares is not None:
         ids = pd.unique(part[ENTERPRISE_MARGIN])
         s = shares.loc[ids]
-        out[ENTERPRISE_MARGIN] = {k: n * v / s.sum() for k, v in s.items()}
+        total = s.sum()
+        out[ENTERPRISE_MARGIN] = {k: n * v / total for k, v in s.items()}
     return out

@@ -122,19 +122,25 @@ def frame_sha256(frame: pd.DataFrame | None, key: str | None = None) -> str:
     h = hashlib.sha256()
     if frame is None:
         return h.hexdigest()
-    cols = sorted(map(str, frame.columns))
-    frame = frame.set_axis([str(c) for c in frame.columns], axis=1)[cols]
+    names = {str(c): c for c in frame.columns}
+    if len(names) < frame.shape[1]:  # duplicate names after str(): the general route
+        frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+        names = {c: c for c in names}
+    cols = sorted(names)
     order = [key] if key is not None and key in cols else cols
-    if not (len(order) == 1 and frame[order[0]].is_monotonic_increasing):
-        frame = frame.sort_values(order, kind="stable", na_position="first")
+    if not (len(order) == 1 and frame[names[order[0]]].is_monotonic_increasing):
+        frame = frame.sort_values([names[c] for c in order], kind="stable",
+                                  na_position="first")
     for c in cols:
-        s = frame[c]
+        s = frame[names[c]]
         h.update(f"\x1e{c}\x1f".encode())
         if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
             h.update(np.ascontiguousarray(s.to_numpy(float, na_value=np.nan)).tobytes())
         else:
-            # sorted distinct texts plus the row codes: linear, no per-row Python
-            code, levels = pd.factorize(s.astype(object), sort=True, use_na_sentinel=True)
+            # sorted distinct texts plus the row codes: linear, no per-row Python; text
+            # columns factorise as they are (sorted in code-point order, as str objects)
+            values = s if isinstance(s.dtype, pd.StringDtype) else s.astype(object)
+            code, levels = pd.factorize(values, sort=True, use_na_sentinel=True)
             h.update("\x1f".join(map(str, levels)).encode())
             h.update(code.astype(np.int64).tobytes())
     return h.hexdigest()

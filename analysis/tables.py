@@ -98,13 +98,15 @@ def _ranked(ent, enterprises):
 def priorities(fits, models, r, scores, est, settings):
     """Importance-performance points per sector (constructs and items)."""
     frames = []
+    all_scores = scores.to_numpy(float)  # once, not one 1M-row copy per sector
+    column = {c: j for j, c in enumerate(scores.columns)}
     for code, fit in fits.items():
         iw, idx, scored, model = fit.iw, fit.idx, fit.scored, fit.model
         if iw.fit is None:
             continue
         w = est.w[idx]
         blocks = list(model["blocks"])
-        perf = pd.Series(np.r_[_wmeans(scores[blocks].to_numpy(float)[idx], w),
+        perf = pd.Series(np.r_[_wmeans(all_scores[idx][:, [column[b] for b in blocks]], w),
                                _wmeans(scored.to_numpy(float), w)],
                          index=blocks + list(scored.columns))
         pts = driver_points(iw.fit.total_effects, iw.weights, model["blocks"], perf)
@@ -128,7 +130,8 @@ def item_means(fits, r, est) -> pd.DataFrame:
                  if i in r.columns}
         scored = fit.scored
         if extra:
-            extra_scored = rescale_items(r.iloc[fit.idx], {i: model["scales"][i] for i in extra},
+            extra_scored = rescale_items(r[list(extra)].iloc[fit.idx],
+                                         {i: model["scales"][i] for i in extra},
                                          reverse=[i for i in model.get("reverse", ())
                                                   if i in extra])
             scored = pd.concat([scored, extra_scored], axis=1)

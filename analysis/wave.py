@@ -176,8 +176,9 @@ def _score(r, sectors, models, settings):
     """Item weights per pool and respondent construct scores, sector by sector."""
     scores = np.full((len(r), len(CONSTRUCTS)), np.nan)
     weights_rows, diag_rows, path_rows, fits = [], [], [], {}
-    items_all = sorted({i for m in models.values() for i in model_items(m)})
-    item_frame = r[[i for i in items_all if i in r.columns]]
+    items_all = {i for m in models.values() for i in model_items(m)}
+    # in the frame's own column order, so the selection is a view, not a copy
+    item_frame = r[[c for c in r.columns if c in items_all]]
     sec_code, sec_levels = codes(r["sector"])
     order = np.argsort(sec_code, kind="stable")
     bounds = np.searchsorted(sec_code[order], np.arange(len(sec_levels) + 1))

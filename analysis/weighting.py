@@ -125,18 +125,21 @@ def ipf_rows(w: np.ndarray, coded: list, *, tol: float = 1e-10,
     w = np.array(w, dtype=float)
     sums = [_level_sums(code, len(target.T), len(w)) for code, target in coded]
     totals = [np.broadcast_to(target, (len(w), target.shape[-1])) for _, target in coded]
+    # a missing value's code points at the last factor (1): it keeps its weight
+    ext = [np.where(code >= 0, code, len(target.T)) for code, target in coded]
     active = np.arange(len(w))
     for _ in range(max_iter):
         a = w[active]
-        for (code, _), total, level_sums in zip(coded, totals, sums, strict=True):
+        for (code, _), total, level_sums, code_ext in zip(coded, totals, sums, ext,
+                                                          strict=True):
             have = level_sums(a)
-            t = _targets(a, code, total[active])
+            t = _targets(have, code, total[active])
             if np.any(~(have > 0) & (t > 0)):
                 raise ValueError("empty cell: a margin level has no weight in a replicate")
             with np.errstate(invalid="ignore", divide="ignore"):
                 ratio = np.where(t > 0, t / have, 1.0)
-            f = np.concatenate([np.ones((len(a), 1)), ratio], axis=1)
-            a *= f[:, code + 1]
+            f = np.concatenate([ratio, np.ones((len(a), 1))], axis=1)
+            a *= f[:, code_ext]
         w[active] = a
         active = active[_row_errors(a, coded, sums, [t[active] for t in totals]) > tol]
         if not len(active):
@@ -150,18 +153,22 @@ def _level_sums(code: np.ndarray, k: int, rows: int):
     """Function of weights (rows x n) giving their totals per level (rows x k)."""
     ok = code >= 0
     if rows == 1:  # one row: bincount, no dense dummies (large samples)
-        c = code[ok]
-        return lambda w: np.bincount(c, weights=w[0, ok], minlength=k)[None, :]
+        # missing values go to an extra bin that is dropped (no masked copy per call)
+        c = np.where(ok, code, k)
+        return lambda w: np.bincount(c, weights=w[0], minlength=k + 1)[None, :k]
     dummies = np.zeros((len(code), k))
     dummies[np.flatnonzero(ok), code[ok]] = 1.0
     return lambda w: w @ dummies
 
 
-def _targets(w: np.ndarray, code: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Targets per row (rows x k); with missing values, in proportion to the known weight."""
+def _targets(have: np.ndarray, code: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Targets per row (rows x k); with missing values, in proportion to the known weight.
+
+    ``have`` holds the weight per level (rows x k): its row sums are the known weight.
+    """
     if not (code < 0).any():
         return target
-    known = w[:, code >= 0].sum(axis=1, keepdims=True)
+    known = have.sum(axis=1, keepdims=True)
     return target * (known / target.sum(axis=1, keepdims=True))
 
 
@@ -169,9 +176,10 @@ def _row_errors(w: np.ndarray, coded, sums, totals) -> np.ndarray:
     """Largest relative margin error of each row (levels with total 0 left out)."""
     err = np.zeros(len(w))
     for (code, _), level_sums, total in zip(coded, sums, totals, strict=True):
-        t = _targets(w, code, total)
+        have = level_sums(w)
+        t = _targets(have, code, total)
         with np.errstate(invalid="ignore", divide="ignore"):
-            rel = np.where(t > 0, np.abs(level_sums(w) - t) / t, 0.0)
+            rel = np.where(t > 0, np.abs(have - t) / t, 0.0)
         err = np.maximum(err, np.max(rel, axis=1))
     return err
 

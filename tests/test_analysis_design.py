@@ -162,3 +162,24 @@ def test_kish_neff_of_equal_weights_is_n():
 def test_survey_mean_rejects_unknown_columns():
     with pytest.raises(ValueError, match="not in data"):
         survey_mean(pd.DataFrame({"y": [1.0]}), "y", weight="w")
+
+
+@pytest.mark.parametrize("calibrated", [False, True])
+def test_one_row_psus_give_the_same_estimates_as_explicit_row_psus(calibrated):
+    """The one-row-PSU fast path (no ``psu``) equals PSUs given as row numbers."""
+    d = make_sample(seed=11).assign(row=lambda f: np.arange(len(f)))
+    extra = dict(calibrate=["a", "b"], base_weight="w") if calibrated else {}
+    d["wc"] = rake(d, {"a": POP_A, "b": POP_B}, weight="w") if calibrated else d["w"]
+    fast = survey_mean(d, "y", weight="wc", strata="stratum", by="dom", **extra)
+    slow = survey_mean(d, "y", weight="wc", strata="stratum", psu="row", by="dom", **extra)
+    pd.testing.assert_frame_equal(fast, slow, rtol=1e-9, atol=0)
+
+
+def test_rows_sorted_by_psu_give_the_same_estimates_as_shuffled_rows():
+    """The run-sum fast path (each cell's rows adjacent) equals the bincount route."""
+    d = make_sample(seed=12, n=2000)
+    grouped = d.sort_values(["stratum", "psu", "dom"], kind="stable")
+    shuffled = d.sample(frac=1.0, random_state=5)
+    fast, slow = (survey_mean(f, "y", weight="w", strata="stratum", psu="psu", by="dom")
+                  for f in (grouped, shuffled))
+    pd.testing.assert_frame_equal(fast, slow, rtol=1e-9, atol=0)
