@@ -54,6 +54,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--profile", choices=("get", "post"), default="",
                         help="print a cProfile of one scenario instead of the figures")
+    parser.add_argument("--spin", choices=("get", "post"), default="",
+                        help="only run one scenario, unprofiled (for py-spy record)")
     return parser.parse_args(argv)
 
 
@@ -183,6 +185,11 @@ def main(argv: list[str] | None = None) -> int:
             cpu_us(app, envs, expect)
         if args.profile:
             profile(app, token, instrument, args.requests, args.profile)
+            return 0
+        if args.spin:
+            for _ in range(args.repeats):
+                runs = scenarios(app, token, instrument, args.requests)
+                cpu_us(app, *runs["survey_get" if args.spin == "get" else "survey_post"])
             return 0
         print(f"survey /s/{token} ({instrument.code} v{instrument.version}, "
               f"{len(instrument.items)} items); {args.requests} requests per scenario, "
