@@ -20,6 +20,7 @@ from console import (  # noqa: F401  (each module registers its routes)
     quarantine,
     receipts,
     results,
+    unit_import,
     views,
     waves,
 )

@@ -9,7 +9,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import BooleanField, DecimalField, HiddenField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from console import imports
@@ -25,6 +34,13 @@ COLUMN_LABELS = {
     "street": _l("Street or park"),
     "customer_volume": _l("Customer volume"),
     "revenue": _l("Revenue"),
+}
+MAX_DWELLINGS = 100_000
+UNIT_KIND_LABELS = {
+    "enterprise": _l("Enterprise"),
+    "product_line": _l("Product line"),
+    "housing_project": _l("Housing project"),
+    "public_work": _l("Public work"),
 }
 ROW_PROBLEMS = {
     "missing": _l("Empty: a value is required."),
@@ -59,6 +75,24 @@ def _valid_code(_form, field) -> None:
         raise ValidationError(_("Invalid credit code: %(detail)s.", detail=uscc_problem(why)))
 
 
+def _own_code(form, field) -> None:
+    """An enterprise needs its credit code; other units may have one (checked if given)."""
+    if not field.data:
+        if form.kind.data == "enterprise":
+            raise ValidationError(_("Enter the credit code."))
+        field.data = None
+        return
+    _valid_code(form, field)
+
+
+_normalise_code = uscc.normalise  # the class below has a field named uscc
+
+
+def _optional_code(form, field) -> None:
+    if field.data:
+        _valid_code(form, field)
+
+
 def _valid_hours(_form, field) -> None:
     if parse_hours(field.data) is None:
         raise ValidationError(_("Write the hours as HH:MM-HH:MM, e.g. 09:00-21:00."))
@@ -89,12 +123,14 @@ class AmountField(DecimalField):
 
 
 class EnterpriseForm(FlaskForm):
-    """An enterprise's registration details."""
+    """A rated unit's details: an enterprise, product line, housing project or public work."""
 
+    kind = SelectField(_l("Kind of unit"), default="enterprise", choices=[
+        SelectChoice(value=k, label=v) for k, v in UNIT_KIND_LABELS.items()])
     name = StringField(COLUMN_LABELS["name"], filters=[_strip],
                        validators=[DataRequired(_l("Enter the name.")), Length(max=200)])
-    uscc = StringField(COLUMN_LABELS["uscc"], filters=[uscc.normalise],
-                       validators=[DataRequired(_l("Enter the credit code.")), _valid_code])
+    uscc = StringField(_l("Unified social credit code (enterprises only)"),
+                       filters=[uscc.normalise], validators=[_own_code])
     sector_id = SelectField(COLUMN_LABELS["sector"], coerce=int)
     street = StringField(COLUMN_LABELS["street"], filters=[_strip], validators=[Length(max=100)])
     customer_volume = AmountField(COLUMN_LABELS["customer_volume"], validators=[
@@ -103,6 +139,23 @@ class EnterpriseForm(FlaskForm):
         Optional(), NumberRange(min=0, message=_l("Must be zero or more."))])
     opening_hours = StringField(_l("Opening hours, e.g. 09:00-21:00 (optional)"),
                                 filters=[_strip], validators=[Optional(), _valid_hours])
+    owner_uscc = StringField(_l("Developer or manufacturer: credit code"),
+                             filters=[_normalise_code], validators=[_optional_code])
+    owner_name = StringField(_l("Developer or manufacturer: name (if not registered yet)"),
+                             filters=[_strip], validators=[Length(max=200)])
+    builder_uscc = StringField(_l("Builder: credit code (housing projects)"),
+                               filters=[_normalise_code], validators=[_optional_code])
+    builder_name = StringField(_l("Builder: name (if not registered yet)"), filters=[_strip],
+                               validators=[Length(max=200)])
+    brand = StringField(_l("Brand (product lines)"), filters=[_strip],
+                        validators=[Length(max=100)])
+    product_category = StringField(_l("Product category (product lines)"), filters=[_strip],
+                                   validators=[Length(max=32)])
+    dwellings = IntegerField(_l("Number of dwellings (housing projects)"), validators=[
+        Optional(), NumberRange(min=0, message=_l("Must be zero or more.")),
+        NumberRange(max=MAX_DWELLINGS, message=_l("At most %(max)s."))])
+    delivered_on = DateField(_l("Delivery date (housing projects), e.g. 2025-06-30"),
+                             validators=[Optional()])
     active = BooleanField(_l("Active"), default=True)
 
 

@@ -48,10 +48,14 @@ FILE_PROBLEMS = {
 
 
 
+# Views that take an import-sized upload.
+IMPORT_ENDPOINTS = ("console.import_enterprises", "console.import_units")
+
+
 @bp.url_value_preprocessor
 def _upload_limit(endpoint, _values) -> None:
     # Runs before the CSRF check reads the body: only admins may send an import-sized file.
-    if endpoint == "console.import_enterprises" and getattr(current_user, "role", "") == "admin":
+    if endpoint in IMPORT_ENDPOINTS and getattr(current_user, "role", "") == "admin":
         request.max_content_length = max_bytes()
 
 

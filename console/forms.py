@@ -4,15 +4,51 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms import DecimalField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+FAMILY_LABELS = {
+    "service": _l("Services"),
+    "product": _l("Products"),
+    "construction": _l("Construction works"),
+}
+TARGET_KIND_LABELS = {
+    "threshold": _l("Threshold: the index reaches the target"),
+    "improvement": _l("Improvement: a significant rise over the baseline wave"),
+    "share": _l("Share satisfied: at least the target percentage rate 8 or more of 10"),
+}
+TARGET_KIND_HELP = _l(
+    "Threshold: the category's index must reach the target (e.g. 85). "
+    "Improvement: the index must rise significantly (one-sided test of the change with its "
+    "design-based standard error) over the baseline wave by at least the target in index "
+    "points, usually 0; choose the baseline wave below. "
+    "Share satisfied: at least the target percentage of respondents rate overall "
+    "satisfaction 8 or more out of 10 (e.g. 80).")
+
+
+def choices(labels: dict) -> list[SelectChoice]:
+    """Select options from a {value: label} table."""
+    return [SelectChoice(value=v, label=label) for v, label in labels.items()]
+
+
+def _optional_id(value):
+    """A select's value as an id, or None for the empty choice."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
 
 
 class CategoryForm(FlaskForm):
-    """A category's target and district weight, with their sources."""
+    """A category's family, target (with its kind and baseline) and district weight."""
 
+    family = SelectField(_l("Index family"), choices=choices(FAMILY_LABELS))
+    target_kind = SelectField(_l("Kind of target"), choices=choices(TARGET_KIND_LABELS),
+                              description=TARGET_KIND_HELP)
     target = DecimalField(_l("Target (0–100)"), places=1,
-                          validators=[DataRequired(), NumberRange(0, 100)])
+                          validators=[InputRequired(), NumberRange(0, 100)])
+    baseline_wave_id = SelectField(_l("Baseline wave (improvement targets)"),
+                                   coerce=_optional_id, validate_choice=False)
     target_source = StringField(_l("Source of the target"), validators=[Length(max=300)])
     weight = DecimalField(_l("Weight in the district index"), places=4,
                           validators=[DataRequired(), NumberRange(0, 1000)])

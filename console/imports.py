@@ -201,19 +201,23 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def columns(header: list[str]) -> dict[str, int]:
+def columns(header: list[str], aliases: Mapping[str, tuple[str, ...]] | None = None,
+            required: tuple[str, ...] = REQUIRED) -> dict[str, int]:
     """Map each known field to its column index; unknown columns are ignored.
 
+    `aliases` (default: the enterprise fields) gives the header spellings of each field.
     Raises `ImportFileError` when a required column is missing or a field appears twice.
     """
+    titles = _HEADER if aliases is None else {
+        alias.lower(): name for name, spellings in aliases.items() for alias in spellings}
     found: dict[str, int] = {}
     for index, title in enumerate(header):
-        name = _HEADER.get(unicodedata.normalize("NFKC", title).strip().lower())
+        name = titles.get(unicodedata.normalize("NFKC", title).strip().lower())
         if name in found:
             raise ImportFileError("duplicate_column", title)
         if name:
             found[name] = index
-    missing = [name for name in REQUIRED if name not in found]
+    missing = [name for name in required if name not in found]
     if missing:
         raise ImportFileError("missing_columns", ", ".join(missing))
     return found

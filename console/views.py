@@ -9,14 +9,21 @@ from sqlalchemy import func, select
 
 import instruments
 from console.blueprint import bp
-from console.forms import CategoryForm, SectorForm
+from console.forms import (
+    FAMILY_LABELS,
+    TARGET_KIND_LABELS,
+    CategoryForm,
+    SectorForm,
+    choices,
+)
 from survey.db import get_session
-from survey.model import AuditEntry, Category, Enterprise, Response, Sector, Wave
+from survey.model import AuditEntry, Category, ComputedResult, Enterprise, Response, Sector, Wave
 from survey.ops import audit
 from survey.web.access import ADMIN, BUREAU, allow
 from survey.web.rows import get_or_404
 
-CATEGORY_FIELDS = ("target", "target_source", "weight", "weight_source")
+CATEGORY_FIELDS = ("family", "target_kind", "target", "baseline_wave_id", "target_source",
+                   "weight", "weight_source")
 SECTOR_FIELDS = ("weight", "weight_source", "instrument_code")
 
 
@@ -40,7 +47,8 @@ def categories():
     """Categories with their targets, and their sectors with weights and instruments."""
     session = get_session()
     rows = session.scalars(select(Category).order_by(Category.id)).all()
-    return render_template("console/categories.html", categories=rows)
+    return render_template("console/categories.html", categories=rows, families=FAMILY_LABELS,
+                           kinds=TARGET_KIND_LABELS)
 
 
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
@@ -50,15 +58,40 @@ def edit_category(category_id: int):
     session = get_session()
     category = get_or_404(Category, category_id)
     form = CategoryForm(obj=category)
-    if form.validate_on_submit():
+    waves = session.scalars(select(Wave).order_by(Wave.opens_on.desc()))
+    form.baseline_wave_id.choices = choices({"": _("None")} | {w.id: w.code for w in waves})
+    if form.validate_on_submit() and _baseline_ok(session, form):
         before = audit.snapshot(category, CATEGORY_FIELDS)
+        category.family, category.target_kind = form.family.data, form.target_kind.data
         category.target, category.weight = float(form.target.data), float(form.weight.data)
+        category.baseline_wave_id = (form.baseline_wave_id.data
+                                     if form.target_kind.data == "improvement" else None)
         category.target_source = form.target_source.data.strip()
         category.weight_source = form.weight_source.data.strip()
         _audited_commit(session, "update", "category", category, before, CATEGORY_FIELDS)
         flash(_("Saved."), "info")
         return redirect(url_for("console.categories"))
     return render_template("console/edit.html", form=form, title=category.name_zh)
+
+
+def _baseline_ok(session, form: CategoryForm) -> bool:
+    """An improvement target needs a baseline wave that has a stored result and closed
+    before the latest wave opened; False with a message on the field otherwise."""
+    if form.target_kind.data != "improvement":
+        return True
+    field = form.baseline_wave_id
+    wave = session.get(Wave, field.data) if field.data is not None else None
+    latest = session.scalar(select(func.max(Wave.opens_on)))
+    if wave is None:
+        field.errors.append(_("An improvement target needs a baseline wave."))
+    elif not wave.closes_on < latest:
+        field.errors.append(_("The baseline must be an earlier wave, closed before the "
+                              "latest wave opened."))
+    elif session.scalar(select(ComputedResult.id).where(ComputedResult.wave_id == wave.id)
+                        .limit(1)) is None:
+        field.errors.append(_("The baseline wave has no computed result yet: compute it "
+                              "first."))
+    return not field.errors
 
 
 @bp.route("/sectors/<int:sector_id>", methods=["GET", "POST"])

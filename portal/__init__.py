@@ -1,6 +1,7 @@
 """The enterprise portal (blueprint /portal): scores, benchmarks, comments, complaints.
 
-Enterprise users see only their own enterprise: every query goes through portal.scope.
+Enterprise users see only their own enterprise, an organisation's users only its units:
+every query goes through portal.scope.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from portal import (  # noqa: F401  (each module registers its routes)
     dashboard,
     downloads,
     feedback,
+    units,
 )
 from portal.blueprint import bp
 from portal.cli import invite_command

@@ -92,6 +92,7 @@ def _activate(session, invitation, password: str):
         user = invitations.activate(session, invitation, password, now())
         audit.record(session, user, "activate", "user", user.id, None,
                      {"email": user.email, "enterprise_id": user.enterprise_id,
+                      "organisation_id": user.organisation_id,
                       "invitation": invitation.id})
         session.commit()
     except IntegrityError:  # the same link spent in parallel, or the e-mail taken meanwhile

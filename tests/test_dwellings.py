@@ -4,6 +4,7 @@ one response per dwelling and wave even under a race, whatever the device."""
 from __future__ import annotations
 
 import csv
+import io
 import threading
 
 import pytest
@@ -12,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 
 from survey.db import get_writer
 from survey.keys import receipt_key
-from survey.model import DwellingUse, Enterprise, ReceiptUse, Response, Wave
+from survey.model import DwellingUse, Enterprise, ReceiptBatch, ReceiptUse, Response, Wave
 from survey.ops import dwellings, receipt_codes, receipts
-from survey.ops.submission import DWELLING_USED, STORED, Submission, store
+from survey.ops.submission import DWELLING_USED, STORED, Receipt, Submission, store
+from tests.test_console import csrf, login, make_user  # noqa: F401  (make_user: a fixture)
 from tests.test_survey import full_answers, open_form
 
 
@@ -183,8 +185,6 @@ def test_race_of_two_codes_for_one_dwelling_stores_one_response(app, project_lin
 
 
 def _claim(verdict):
-    from survey.ops.submission import Receipt
-
     r = verdict.receipt
     return Receipt(r.code_hash, r.batch_id, r.serial)
 
@@ -229,3 +229,49 @@ def test_cli_refuses_a_unit_that_is_not_a_housing_project(runner, make_link, db_
     result = runner.invoke(args=["dwellings", "issue", "--project", str(link.enterprise_id),
                                  "--wave", wave.code, "--out", str(tmp_path / "c.csv")])
     assert result.exit_code != 0 and "housing projects only" in result.output
+
+
+def _console_issue(client, link, ref, **data):
+    url = f"/console/waves/{link.wave_id}/receipts"
+    return client.post(url, data={"csrf_token": csrf(client, url), "enterprise": ref, **data},
+                       content_type="multipart/form-data")
+
+
+def test_console_issues_dwelling_codes_with_their_labels(app, client, project_link,
+                                                         make_user, db_session):  # noqa: F811
+    login(client, make_user("admin").email)
+    labels = (io.BytesIO("\ufeff住户\n1-101\n1-102\n".encode()), "dwellings.csv")
+    reply = _console_issue(client, project_link, str(project_link.enterprise_id),
+                           labels=labels)
+    assert reply.status_code == 302, reply.get_data(as_text=True)
+    sheet = client.get(reply.headers["Location"]).get_data(as_text=True)
+    assert "1-101" in sheet and "1-102" in sheet
+    batch = db_session.scalars(select(ReceiptBatch)).one()
+    assert batch.dwelling_labels == ["1-101", "1-102"]
+    body = client.get(f"/console/receipts/{batch.id}.csv").get_data().decode("utf-8-sig")
+    assert [r["dwelling"] for r in csv.DictReader(body.splitlines())] == ["1-101", "1-102"]
+    reply = _console_issue(client, project_link, str(project_link.enterprise_id))
+    assert reply.status_code == 302  # no file: dwellings 1..6
+    db_session.rollback()
+    assert sorted(b.issued for b in db_session.scalars(select(ReceiptBatch))) == [2, 6]
+
+
+def test_console_refuses_a_bad_labels_file(app, client, project_link, make_user,  # noqa: F811
+                                           db_session):
+    login(client, make_user("admin").email)
+    labels = (io.BytesIO(b"1-101\n1-102\n1-101\n"), "dwellings.csv")
+    reply = _console_issue(client, project_link, str(project_link.enterprise_id),
+                           labels=labels)
+    page = client.get(reply.headers["Location"]).get_data(as_text=True)
+    assert "第 3 行与第 1 行的住户重复" in page
+    db_session.rollback()
+    assert db_session.scalars(select(ReceiptBatch)).first() is None
+
+
+def test_dwelling_code_in_the_link_is_checked_and_kept_on_the_page(app, client, project_link,
+                                                                  db_session):
+    code = issue(app, db_session, project_link)["3"]
+    page = client.get(f"/s/{project_link.token}?c={code}").get_data(as_text=True)
+    assert "住户码有效" in page and code in page
+    page = client.get(f"/s/{project_link.token}?c=0000000000").get_data(as_text=True)
+    assert "住户码无效" in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from survey.model import Wave
 from tests.portal_support import (  # noqa: F401  (fixtures)
@@ -15,6 +16,7 @@ from tests.portal_support import (  # noqa: F401  (fixtures)
     two_tenants,
 )
 from tests.test_console import make_user  # noqa: F401
+from tests.test_portal_organisations import choose, estate  # noqa: F401  (fixture)
 
 PUBLIC = {"portal.login", "portal.activate"}
 ID_ARGS = {"response_id", "link_id", "wave_id", "token"}
@@ -126,3 +128,44 @@ def test_portal_login_refuses_a_wrong_password(client, two_tenants):  # noqa: F8
     reply = portal_login(client, two_tenants[0].user.email, "wrong-password-1")
     assert reply.status_code == 401
     assert client.get("/portal/").status_code == 302
+
+
+@pytest.mark.parametrize("foreign", ["service", "rival"])
+def test_organisation_user_gets_404_or_403_on_other_units_ids(app, client, two_tenants,  # noqa: F811
+                                                              estate, db_session, foreign):  # noqa: F811
+    """A developer's user, with its own project chosen, probes a service enterprise's and a
+    rival developer's ids on every portal URL."""
+    from survey.model import CollectionLink, Response
+
+    portal_login(client, estate.users["developer"].email)
+    assert choose(client, estate.ours[0].id).status_code == 303
+    if foreign == "service":
+        theirs = two_tenants[1]
+        response_id, link_id = theirs.responses[0].id, theirs.link.id
+        name = theirs.link.enterprise.name
+    else:
+        link_id = estate.links[estate.rivals.id].id
+        response_id = db_session.scalar(
+            select(Response.id).where(Response.link_id == link_id))
+        name = estate.rivals.name
+    token = csrf(client, "/portal/")
+    values = {"response_id": response_id, "link_id": link_id, "unit_id": None,
+              "wave_id": 999999, "kind": "csv", "token": "not-a-real-token"}
+    checked = 0
+    for method, url, endpoint in portal_routes(app, values):
+        args = set(app.url_map._rules_by_endpoint[endpoint][0].arguments)
+        if endpoint in ("portal.logout", "portal.login") or not ID_ARGS & args:
+            continue
+        data = {"csrf_token": token, "body": "我们已处理", "reason": "恶意差评，并非真实顾客"}
+        reply = client.open(url, method=method, data=data if method == "POST" else None)
+        assert reply.status_code in (403, 404, 410), (method, url, reply.status_code)
+        assert name not in reply.get_data(as_text=True), url
+        checked += 1
+    assert checked >= 7
+    foreign_unit = estate.rivals.id if foreign == "rival" else two_tenants[1].link.enterprise_id
+    assert choose(client, foreign_unit).status_code == 404
+    for path in ("/portal/", "/portal/comments", "/portal/complaints", "/portal/appeals"):
+        body = client.get(path).get_data(as_text=True)
+        assert name not in body, path
+    assert "海韵花园" in client.get("/portal/").get_data(as_text=True)
+    assert db_session.scalar(select(CollectionLink.id).where(CollectionLink.id == link_id))

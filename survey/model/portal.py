@@ -13,7 +13,7 @@ from survey.model.base import Base
 
 if TYPE_CHECKING:
     from survey.model.accounts import User
-    from survey.model.programme import Enterprise
+    from survey.model.programme import Enterprise, Organisation
     from survey.model.responses import Response
 
 __all__ = ["APPEAL_STATUSES", "Appeal", "ComplaintReply", "Invitation"]
@@ -22,7 +22,10 @@ APPEAL_STATUSES = ("pending", "upheld", "rejected")
 
 
 class Invitation(Base):
-    """A one-time activation link for an enterprise user; only a hash of its token is kept."""
+    """A one-time activation link for a portal user of one unit or of one organisation.
+
+    Only a hash of its token is kept.
+    """
 
     __tablename__ = "invitation"
 
@@ -30,14 +33,21 @@ class Invitation(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(100), default="")
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    # A developer's or manufacturer's invitation: its user sees every unit of the organisation.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"),
+                                                        index=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
-    enterprise: Mapped[Enterprise] = relationship()
+    enterprise: Mapped[Enterprise | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+
+    __table_args__ = (CheckConstraint("(enterprise_id IS NULL) <> (organisation_id IS NULL)",
+                                      name="one_scope"),)
 
 
 class ComplaintReply(Base):

@@ -80,22 +80,32 @@ def check(engine: Engine, key: bytes, code: str, enterprise_id: int,
     return DwellingVerdict("used" if used else "valid", label, verdict)
 
 
+class LabelProblem(ValueError):
+    """A labels file that cannot be used: ``code`` (too_long, repeated, empty) and ``row``."""
+
+    def __init__(self, code: str, message: str, row: int = 0, first: int = 0):
+        super().__init__(message)
+        self.code, self.row, self.first = code, row, first
+
+
 def labels_from_csv(text: str) -> list[str]:
     """Dwelling labels from a file with one label per row (first column; blank rows and a
-    header row skipped). Raises ValueError naming the row of a label too long or repeated."""
+    header row skipped). Raises LabelProblem naming the row of a label too long or repeated."""
     labels, seen = [], {}
     for number, row in enumerate(csv.reader(io.StringIO(text.lstrip("\ufeff"))), start=1):
         label = (row[0] if row else "").strip()
         if not label or (number == 1 and label.lower() in HEADERS):
             continue
         if len(label) > LABEL_MAX:
-            raise ValueError(f"row {number}: dwelling label longer than {LABEL_MAX} characters")
+            raise LabelProblem("too_long", f"row {number}: dwelling label longer than "
+                               f"{LABEL_MAX} characters", number)
         if label in seen:
-            raise ValueError(f"row {number}: dwelling {label!r} repeats row {seen[label]}")
+            raise LabelProblem("repeated", f"row {number}: dwelling {label!r} repeats row "
+                               f"{seen[label]}", number, seen[label])
         seen[label] = number
         labels.append(label)
     if not labels:
-        raise ValueError("the file lists no dwelling")
+        raise LabelProblem("empty", "the file lists no dwelling")
     return labels
 
 

@@ -1,4 +1,5 @@
-"""Inviting enterprise users: one-time activation links that expire (only a hash is stored)."""
+"""Inviting portal users of a unit or of an organisation: one-time activation links that
+expire (only a hash is stored)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.clock import aware
-from survey.model import Enterprise, Invitation, User
+from survey.model import Enterprise, Invitation, Organisation, User
 from survey.ops.accounts import hash_password
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -33,9 +34,12 @@ def account_exists(session: Session, email: str) -> bool:
         select(User.id).where(func.lower(User.email) == email.strip().lower())) is not None
 
 
-def invite(session: Session, enterprise: Enterprise, email: str, name: str,
+def invite(session: Session, enterprise: Enterprise | Organisation, email: str, name: str,
            by_user_id: int | None, now: dt.datetime, ttl_hours: float) -> tuple[Invitation, str]:
     """Add an invitation and return it with its token (shown once, never stored).
+
+    `enterprise` is the unit the user will see, or an organisation: its user sees every
+    unit the organisation owns or builds.
 
     Raises ValueError with a readable message for a malformed or already used e-mail.
     """
@@ -46,8 +50,12 @@ def invite(session: Session, enterprise: Enterprise, email: str, name: str,
         raise ValueError("account exists")
     token = secrets.token_urlsafe(32)
     row = Invitation(token_hash=digest(token), email=email, name=name.strip()[:100],
-                     enterprise_id=enterprise.id, created_by=by_user_id, created_at=now,
+                     created_by=by_user_id, created_at=now,
                      expires_at=now + dt.timedelta(hours=float(ttl_hours)))
+    if isinstance(enterprise, Organisation):
+        row.organisation_id = enterprise.id
+    else:
+        row.enterprise_id = enterprise.id
     session.add(row)
     return row, token
 
@@ -71,9 +79,10 @@ def problem(invitation: Invitation | None, now: dt.datetime) -> str | None:
 
 
 def activate(session: Session, invitation: Invitation, password: str, now: dt.datetime) -> User:
-    """Create the enterprise user of the invitation and spend the link; the caller commits."""
+    """Create the portal user of the invitation and spend the link; the caller commits."""
     user = User(email=invitation.email, name=invitation.name, role="enterprise",
-                enterprise_id=invitation.enterprise_id, password_hash=hash_password(password),
+                enterprise_id=invitation.enterprise_id,
+                organisation_id=invitation.organisation_id, password_hash=hash_password(password),
                 created_at=now)
     session.add(user)
     session.flush()

@@ -11,13 +11,22 @@ from weasyprint import HTML
 from reports.render import DataOnlyFetcher, environment
 from survey.ops.links import qr_svg, survey_url
 
+# What a poster calls its survey and asks for, by the kind of rated unit.
+SURVEY_TITLES = {"enterprise": "服务业顾客满意度调查", "housing_project": "住宅工程满意度调查",
+                 "product_line": "民生产品满意度调查", "public_work": "市政工程满意度调查"}
+CALLS = {"enterprise": "扫码评价", "housing_project": "扫码评价该楼盘",
+         "product_line": "扫码评价该产品", "public_work": "扫码评价该工程"}
+
 
 def poster_of(link, enterprise) -> dict:
-    """The plain data one poster shows: enterprise, location, URL and its QR code."""
+    """The plain data one poster shows: unit, location, URL, QR code and the unit's wording."""
+    kind = enterprise.kind or "enterprise"
     url = survey_url(link.token)
     svg = base64.b64encode(qr_svg(url, scale=10)).decode()
     return {"name": enterprise.name, "location": link.location, "url": url,
-            "qr": f"data:image/svg+xml;base64,{svg}", "wave": link.wave.code}
+            "qr": f"data:image/svg+xml;base64,{svg}", "wave": link.wave.code,
+            "title": SURVEY_TITLES.get(kind, SURVEY_TITLES["enterprise"]),
+            "call": CALLS.get(kind, CALLS["enterprise"])}
 
 
 def _document(posters: list[dict]):

@@ -104,6 +104,7 @@ def _blank_page(target: Target, instrument) -> bytes:
         target.wave_code,
         instrument.key,
         locale,
+        target.unit_kind,
     )
     parts = cache.get(cache_key)
     if parts is None:

@@ -2,7 +2,7 @@
 
 Each view declares who may use it with ``@allow(...)``; a view without a declaration is
 refused to everyone, so a forgotten check fails closed. A blueprint opts in with
-``install(bp, login_endpoint)``; enterprise users must also belong to an enterprise.
+``install(bp, login_endpoint)``; portal users must also belong to a unit or an organisation.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ def _denied(roles: tuple[str, ...] | None, login_endpoint: str):
         return redirect(url_for(login_endpoint, next=request.full_path))
     if current_user.role not in roles:
         abort(403)
-    if current_user.role == "enterprise" and current_user.enterprise_id is None:
+    if current_user.role == "enterprise" and current_user.enterprise_id is None \
+            and getattr(current_user, "organisation_id", None) is None:
         abort(403)
     return None
 

@@ -55,6 +55,8 @@ class Account(UserMixin):
     role: str
     enterprise_id: int | None
     session_version: int = 0
+    # A developer's or manufacturer's account: it sees the units of its organisation.
+    organisation_id: int | None = None
 
     def get_id(self) -> str:
         """Flask-Login's identifier: the user id and session version ("12.3")."""
@@ -64,7 +66,7 @@ class Account(UserMixin):
 def account_of(user: User) -> Account:
     """The Account of a user row."""
     return Account(user.id, user.email, user.name, user.role, user.enterprise_id,
-                   user.session_version or 0)
+                   user.session_version or 0, user.organisation_id)
 
 
 @login_manager.user_loader
