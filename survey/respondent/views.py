@@ -17,7 +17,6 @@ from flask import (
     request,
 )
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf, validate_csrf
 from markupsafe import Markup
 from wtforms.validators import ValidationError
 
@@ -31,6 +30,7 @@ from survey.ops.tokens import verify_token
 from survey.respondent import identity, receipt_entry
 from survey.web import hashing, ratelimits
 from survey.web.answers import RECEIPT_MAX, issue_key, read_form, read_key, unknown_fields
+from survey.web.csrf import generate_csrf, validate_csrf
 from survey.web.i18n import current_locale
 from survey.web.questionnaire import questions_html
 
