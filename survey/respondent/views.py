@@ -24,7 +24,7 @@ from survey import clock
 from survey.db import get_engine, get_writer
 from survey.keys import link_key
 from survey.ops import quality
-from survey.ops.link_lookup import Target, fetch_target
+from survey.ops.link_lookup import Target, fetch_target, watch_changes
 from survey.ops.submission import DWELLING_USED, REPEAT, Submission, store
 from survey.ops.tokens import verify_token
 from survey.respondent import identity, receipt_entry
@@ -47,7 +47,7 @@ def _load(token: str) -> Target:
     """
     if not TOKEN_SHAPE.fullmatch(token) or verify_token(_link_key(), token) is None:
         abort(404)
-    target = fetch_target(get_engine(), token)
+    target = fetch_target(get_engine(), token, current_app.config["LINK_CACHE_SECONDS"])
     if target is None:
         abort(404)
     return target
@@ -277,5 +277,6 @@ def privacy():
 
 
 def init_app(app: Flask) -> None:
-    """Register the respondent's blueprint."""
+    """Register the respondent's blueprint; committed link changes empty the link cache."""
     app.register_blueprint(bp)
+    watch_changes()
