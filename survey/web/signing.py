@@ -18,6 +18,7 @@ import time
 import zlib
 
 from flask import Flask, has_request_context, request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import (
     BadData,
@@ -156,7 +157,9 @@ class FastSessionInterface(SecureCookieSessionInterface):
         signing = self._signing(app)
         if signing is None:
             return None
-        value = request.cookies.get(self.get_cookie_name(app))
+        # A first visit has no cookies at all: no need to parse the header.
+        value = ("HTTP_COOKIE" in request.environ
+                 and request.cookies.get(self.get_cookie_name(app)))
         if not value:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
@@ -179,21 +182,27 @@ class FastSessionInterface(SecureCookieSessionInterface):
         """Write the session cookie when it changed, as Flask would, from a cached template."""
         if not session or session.permanent or not self.should_set_cookie(app, session):
             return super().save_session(app, session, response)
-        if session.accessed:
-            response.vary.add("Cookie")
         payload = self._dumps(app, dict(session))
         value = self._signing(app)[2].sign(payload).decode()
         head, tail = self._cookie_template(app)
         if len(head) + len(value) + len(tail) > response.max_cookie_size:
             return super().save_session(app, session, response)  # werkzeug's warning
         response.headers.add("Set-Cookie", head + value + tail)
-        response.vary.add("Cookie")
+        if "Vary" in response.headers:
+            response.vary.add("Cookie")
+        else:  # what response.vary.add writes, without parsing and rewriting the header
+            response.headers["Vary"] = "Cookie"
 
     def _dumps(self, app: Flask, data: dict) -> bytes:
         # Plain strings, numbers and None need no tags: the JSON Flask's serializer writes.
         if all(type(v) in _PLAIN for v in data.values()) and not (
                 len(data) == 1 and next(iter(data)) in self.serializer.tags):
-            text = app.json.dumps(data, separators=(",", ":"))
+            provider = app.json
+            if type(provider) is DefaultJSONProvider:  # its json.dumps call, made directly
+                text = json.dumps(data, separators=(",", ":"), sort_keys=provider.sort_keys,
+                                  ensure_ascii=provider.ensure_ascii)
+            else:
+                text = provider.dumps(data, separators=(",", ":"))
         else:
             text = self.serializer.dumps(data)
         return base64_encode(text.encode())
