@@ -16,6 +16,8 @@ import json
 import struct
 import time
 import zlib
+from base64 import urlsafe_b64encode
+from functools import lru_cache
 
 from flask import Flask, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
@@ -78,8 +80,8 @@ class FastTimedSigner:
     def sign(self, value: bytes, timestamp: int | None = None) -> bytes:
         """`value` with the timestamp (now unless given) and the signature appended."""
         stamp = int(time.time()) if timestamp is None else timestamp
-        value = value + b"." + base64_encode(int_to_bytes(stamp))
-        return value + b"." + base64_encode(self._signature(self._macs[0], value))
+        value = value + b"." + _encoded_stamp(stamp)
+        return value + b"." + urlsafe_b64encode(self._signature(self._macs[0], value)).rstrip(b"=")
 
     def unsign(self, signed: str | bytes, max_age: int | None = None) -> tuple[bytes, int]:
         """The signed value and its timestamp; BadSignature (or its SignatureExpired) if not."""
@@ -99,6 +101,12 @@ class FastTimedSigner:
         if max_age is not None and (age > max_age or age < 0):
             raise SignatureExpired(f"Signature age {age} outside 0..{max_age} seconds")
         return payload, issued
+
+
+@lru_cache(maxsize=4)
+def _encoded_stamp(stamp: int) -> bytes:
+    # Every signature of the same second carries the same encoded timestamp.
+    return base64_encode(int_to_bytes(stamp))
 
 
 def dump_payload(obj) -> bytes:
