@@ -113,8 +113,7 @@ def store(engine: Engine, link: LinkLike, sub: Submission) -> str:
                     enterprise_id=link.enterprise_id, wave_id=link.wave_id, label=sub.dwelling,
                     response_id=response_id, used_at=utcnow()))
             sql, order = compiled(engine, _INSERT_ANSWER)
-            rows = [parameters(order, {"response_id": response_id, "item_code": c, "value": v})
-                    for c, v in sub.answers.items()]
+            rows = _answer_rows(order, response_id, sub.answers)
             cursor = conn.connection.driver_connection.cursor()
             try:
                 cursor.executemany(sql, rows)
@@ -160,6 +159,14 @@ def dwelling_used(engine: Engine, link: LinkLike, label: str) -> bool:
 
 
 _INSERT_ANSWER = insert(Answer)
+
+
+def _answer_rows(order: tuple[str, ...] | None, response_id: int, answers: dict) -> list:
+    """The DBAPI parameters of the answer rows (tuples in `order`, or dicts)."""
+    if order == ("response_id", "item_code", "value"):
+        return [(response_id, code, value) for code, value in answers.items()]
+    return [parameters(order, {"response_id": response_id, "item_code": c, "value": v})
+            for c, v in answers.items()]
 
 
 def client_answered(engine: Engine, link: LinkLike, client_hash: str) -> bool:
