@@ -35,7 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import flask  # noqa: E402
-from flask_wtf.csrf import generate_csrf  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from werkzeug.test import EnvironBuilder  # noqa: E402
 
@@ -44,6 +43,7 @@ from bench.wsgi import create_bench_app  # noqa: E402
 from survey import db  # noqa: E402
 from survey.model import Response  # noqa: E402
 from survey.web.answers import issue_key  # noqa: E402
+from survey.web.csrf import generate_csrf  # noqa: E402
 
 FORM = "application/x-www-form-urlencoded"
 
