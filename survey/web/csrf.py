@@ -15,6 +15,7 @@ import os
 
 from flask import Flask, current_app, g, session
 from itsdangerous import BadData, SignatureExpired
+from itsdangerous.encoding import base64_encode
 from wtforms.validators import ValidationError
 
 from survey.web.signing import FastTimedSigner, dump_payload, load_payload
@@ -36,15 +37,19 @@ def _settings(app: Flask) -> tuple[str, FastTimedSigner]:
 
 def generate_csrf() -> str:
     """The request's signed CSRF token (one per request, like Flask-WTF's)."""
-    app = current_app._get_current_object()
-    field, signer = _settings(app)
-    token = g.get(field)
+    field, signer = _settings(current_app._get_current_object())
+    request_globals = g._get_current_object()  # each proxy access costs a look-up
+    token = request_globals.get(field)
     if token is None:
-        raw = session.get(field)
+        own_session = session._get_current_object()
+        raw = own_session.get(field)
         if not isinstance(raw, str):
-            raw = session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
-        token = signer.sign(dump_payload(raw)).decode()
-        setattr(g, field, token)
+            raw = own_session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
+        # A hex token is its own JSON string; anything else goes through the encoder.
+        payload = (base64_encode(b'"' + raw.encode() + b'"') if raw.isascii() and raw.isalnum()
+                   else dump_payload(raw))
+        token = signer.sign(payload).decode()
+        setattr(request_globals, field, token)
     return token
 
 
