@@ -52,9 +52,12 @@ class Target:
         return wave_accepts(self.wave_status, self.opens_on, self.closes_on, today)
 
     def instrument(self) -> instruments.Instrument:
-        """The instrument version pinned for the wave, else the latest."""
-        version = (self.pinned_versions or {}).get(self.instrument_code)
-        return instruments.get(self.instrument_code, version)
+        """The instrument version pinned for the wave, else the latest (looked up once)."""
+        found = self.__dict__.get("_instrument")
+        if found is None:
+            version = (self.pinned_versions or {}).get(self.instrument_code)
+            found = self.__dict__["_instrument"] = instruments.get(self.instrument_code, version)
+        return found
 
 
 TARGET_QUERY = (

@@ -137,7 +137,8 @@ def questionnaire(token: str):
     target = _load(token)
     if not target.accepts_responses(clock.today()):
         return _closed_page(target)
-    code = request.args.get("c", "").strip()[:RECEIPT_MAX]
+    # Most links carry no query: skip parsing an empty one.
+    code = request.args.get("c", "").strip()[:RECEIPT_MAX] if request.query_string else ""
     if code:  # a code in the link (/s/<token>?c=CODE): checked now, used on submission
         return _page_with_code(target, code)
     # The device cookie is set by the first submission, which is all a repeat check needs.
