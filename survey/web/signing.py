@@ -68,8 +68,10 @@ class FastTimedSigner:
         reference = KeyCachingTimestampSigner(secret_keys, salt=salt,
                                               key_derivation=key_derivation,
                                               digest_method=digest_method)
+        # By name, HMAC runs in OpenSSL; a wrapper such as Flask's lazy sha1 would not.
+        algorithm = digest_method().name
         # Newest first: the one that signs, then the fallbacks in the order they are tried.
-        self._macs = [hmac.new(reference.derive_key(key), digestmod=digest_method)
+        self._macs = [hmac.new(reference.derive_key(key), digestmod=algorithm)
                       for key in reversed(reference.secret_keys)]
 
     def _signature(self, mac: hmac.HMAC, value: bytes) -> bytes:
