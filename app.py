@@ -42,6 +42,9 @@ DEFAULTS = {
     # Base of the URLs printed on QR codes and by the CLI.
     "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
     "MAX_CONTENT_LENGTH": 256 * 1024,
+    # Seconds a survey link's look-up is kept per process: a change committed elsewhere
+    # (another worker, the CLI) reaches the survey within this time (0 = never kept).
+    "LINK_CACHE_SECONDS": 2.0,
     "COMMENT_MAX_LENGTH": 1000,
     # Enterprise bulk import: rows per file, upload size (admins only), staging folder
     # between preview and confirmation (empty = instance/imports).

@@ -8,7 +8,7 @@ engine's dialect, computed once.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, Table, insert
+from sqlalchemy import Connection, Dialect, Engine, Table, insert
 from sqlalchemy.sql import ClauseElement
 
 _CACHE: dict[tuple[str, int], tuple[str, tuple[str, ...] | None]] = {}
@@ -40,7 +40,11 @@ def insert_returning_id(conn: Connection, table: Table, values: dict) -> int:
     SQLite, for instance), so the row reads back exactly as if Core had written it. Errors
     are the driver's own (e.g. its IntegrityError), raised inside the caller's transaction.
     """
-    dialect = conn.dialect
+    return insert_row_id(conn.dialect, conn.connection.driver_connection, table, values)
+
+
+def insert_row_id(dialect: Dialect, dbapi_connection, table: Table, values: dict) -> int:
+    """:func:`insert_returning_id` on a DBAPI connection of `dialect`."""
     key = (dialect.name, table.name, tuple(values))
     if key not in _INSERTS:
         statement = insert(table).returning(table.c.id)
@@ -54,7 +58,7 @@ def insert_returning_id(conn: Connection, table: Table, values: dict) -> int:
         _INSERTS[key] = (str(result), order, processors)
     sql, order, processors = _INSERTS[key]
     row = {k: (processors[k](v) if k in processors else v) for k, v in values.items()}
-    cursor = conn.connection.driver_connection.cursor()
+    cursor = dbapi_connection.cursor()
     try:
         cursor.execute(sql, parameters(order, row))
         return cursor.fetchone()[0]

@@ -63,3 +63,41 @@ def test_cli_lists_active_links(runner, make_link, db_session):
     db_session.commit()
     result = runner.invoke(args=["links", "list", "--wave", "2026Q4"])
     assert active.token in result.output and retired.token not in result.output
+
+
+def test_a_link_retired_in_this_process_is_refused_at_once(client, make_link, db_session):
+    link = make_link()
+    assert client.get(f"/s/{link.token}").status_code == 200  # now kept in the link cache
+    link.active = False
+    db_session.commit()
+    assert client.get(f"/s/{link.token}").status_code == 404
+
+
+def test_a_wave_closed_in_bulk_is_seen_at_once(client, make_link, db_session):
+    from sqlalchemy import update
+
+    from survey.model import Wave
+
+    link = make_link()
+    assert client.get(f"/s/{link.token}").status_code == 200
+    db_session.execute(update(Wave).where(Wave.id == link.wave_id).values(status="closed"))
+    db_session.commit()
+    assert client.get(f"/s/{link.token}").status_code == 410
+
+
+def test_a_change_from_another_process_is_seen_within_the_cache_time(app, client, make_link,
+                                                                      monkeypatch):
+    from sqlalchemy import text
+
+    from survey import db
+    from survey.ops import link_lookup
+
+    link = make_link()
+    assert client.get(f"/s/{link.token}").status_code == 200
+    with db.get_engine(app).begin() as conn:  # no ORM session: as another process would
+        conn.execute(text("UPDATE collection_link SET active = false WHERE id = :id"),
+                     {"id": link.id})
+    assert client.get(f"/s/{link.token}").status_code == 200  # still kept
+    later = link_lookup.time.monotonic() + app.config["LINK_CACHE_SECONDS"] + 0.01
+    monkeypatch.setattr(link_lookup.time, "monotonic", lambda: later)
+    assert client.get(f"/s/{link.token}").status_code == 404

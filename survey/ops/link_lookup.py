@@ -1,14 +1,22 @@
-"""What a survey link points at, read in one query on the survey's hottest path."""
+"""What a survey link points at, read in one query on the survey's hottest path.
+
+The answer is kept for a few seconds per token (``max_age``, the ``LINK_CACHE_SECONDS``
+setting): a commit in this process that touches a link, enterprise, sector or wave
+forgets every kept answer at once; a change made by another process (a second worker, a
+CLI command) is seen within ``max_age`` seconds.
+"""
 
 from __future__ import annotations
 
 import json
 import queue
+import time
 import weakref
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Engine, bindparam, event, select
+from sqlalchemy.orm import Session
 
 import instruments
 from survey.model import CollectionLink, Enterprise, Sector, Wave, wave_accepts
@@ -44,9 +52,12 @@ class Target:
         return wave_accepts(self.wave_status, self.opens_on, self.closes_on, today)
 
     def instrument(self) -> instruments.Instrument:
-        """The instrument version pinned for the wave, else the latest."""
-        version = (self.pinned_versions or {}).get(self.instrument_code)
-        return instruments.get(self.instrument_code, version)
+        """The instrument version pinned for the wave, else the latest (looked up once)."""
+        found = self.__dict__.get("_instrument")
+        if found is None:
+            version = (self.pinned_versions or {}).get(self.instrument_code)
+            found = self.__dict__["_instrument"] = instruments.get(self.instrument_code, version)
+        return found
 
 
 TARGET_QUERY = (
@@ -67,15 +78,77 @@ TARGET_QUERY = (
 )
 
 
-def fetch_target(engine: Engine, token: str) -> Target | None:
-    """The active link with this token, or None.
+def fetch_target(engine: Engine, token: str, max_age: float = 0.0) -> Target | None:
+    """The active link with this token, or None; a found link is kept for `max_age` seconds.
 
     Runs the compiled query on a reading connection kept for this purpose: the same SQL
-    SQLAlchemy would send, without its per-execution and pool overhead (together about a
-    sixth of a survey GET).
+    SQLAlchemy would send, without its per-execution and pool overhead. Unknown tokens are
+    never kept, so a new link works at once.
     """
+    generation = _changes.generation  # read first: a commit during the query voids the entry
+    now = time.monotonic()
+    cache = _TARGETS.get(engine)
+    if cache is None:
+        cache = _TARGETS.setdefault(engine, {})
+    kept = cache.get(token)
+    if kept is not None and kept[0] > now and kept[1] == generation:
+        return kept[2]
     row = read_row(engine, TARGET_QUERY, {"token": token})
-    return None if row is None else _target(row)
+    target = None if row is None else _target(row)
+    if target is not None and max_age > 0:
+        if len(cache) >= CACHE_SIZE:
+            cache.clear()
+        cache[token] = (now + max_age, generation, target)
+    return target
+
+
+CACHE_SIZE = 4096
+_TARGETS: weakref.WeakKeyDictionary[Engine, dict] = weakref.WeakKeyDictionary()
+WATCHED = frozenset({CollectionLink, Enterprise, Sector, Wave})
+
+
+class _Changes:
+    """A counter of this process's committed changes to what a target is read from."""
+
+    generation = 0
+
+
+_changes = _Changes()
+
+
+def forget_targets() -> None:
+    """Forget every kept target (a link, enterprise, sector or wave changed)."""
+    _changes.generation += 1
+
+
+def watch_changes() -> None:
+    """Forget the kept targets whenever an ORM session commits a change to a watched table."""
+    if not event.contains(Session, "after_flush", _note_flush):
+        event.listen(Session, "after_flush", _note_flush)
+        event.listen(Session, "do_orm_execute", _note_bulk)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
+
+
+def _note_flush(session: Session, _context) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(type(obj) in WATCHED for obj in changed):
+        session.info["manyi_targets_changed"] = True
+
+
+def _note_bulk(state) -> None:
+    if (state.is_update or state.is_delete) and any(
+            m.class_ in WATCHED for m in state.all_mappers):
+        state.session.info["manyi_targets_changed"] = True
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop("manyi_targets_changed", False):
+        forget_targets()
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("manyi_targets_changed", None)
 
 
 def read_row(engine: Engine, statement, values: dict):

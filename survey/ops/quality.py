@@ -128,13 +128,19 @@ def inline_flags(engine: Engine, target, sub, now: dt.datetime, rules: QualityRu
 
 def _network(engine, target, sub, now, rules) -> tuple[int, bool]:
     since = now - dt.timedelta(minutes=rules.burst_minutes)
-    process = _R.submitted_at.type.dialect_impl(engine.dialect).bind_processor(engine.dialect)
+    process = _time_processor(engine.dialect)
     row = read_row(engine, network_query(rules.burst_count), {
         "ip": sub.ip_hash, "ent": target.enterprise_id, "wave": target.wave_id,
         "since": process(since) if process else since,
         "device": sub.device_hash,
     })
     return int(row[0] or 0), bool(row[1])
+
+
+@cache
+def _time_processor(dialect):
+    # The column's bind conversion for this dialect (a str for SQLite), looked up once.
+    return _R.submitted_at.type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _off_hours(hours: str | None, now: dt.datetime, rules: QualityRules, zone) -> bool:

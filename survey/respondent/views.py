@@ -17,7 +17,6 @@ from flask import (
     request,
 )
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf, validate_csrf
 from markupsafe import Markup
 from wtforms.validators import ValidationError
 
@@ -25,12 +24,13 @@ from survey import clock
 from survey.db import get_engine, get_writer
 from survey.keys import link_key
 from survey.ops import quality
-from survey.ops.link_lookup import Target, fetch_target
+from survey.ops.link_lookup import Target, fetch_target, watch_changes
 from survey.ops.submission import DWELLING_USED, REPEAT, Submission, store
 from survey.ops.tokens import verify_token
 from survey.respondent import identity, receipt_entry
 from survey.web import hashing, ratelimits
 from survey.web.answers import RECEIPT_MAX, issue_key, read_form, read_key, unknown_fields
+from survey.web.csrf import generate_csrf, validate_csrf
 from survey.web.i18n import current_locale
 from survey.web.questionnaire import questions_html
 
@@ -47,7 +47,7 @@ def _load(token: str) -> Target:
     """
     if not TOKEN_SHAPE.fullmatch(token) or verify_token(_link_key(), token) is None:
         abort(404)
-    target = fetch_target(get_engine(), token)
+    target = fetch_target(get_engine(), token, current_app.config["LINK_CACHE_SECONDS"])
     if target is None:
         abort(404)
     return target
@@ -137,7 +137,8 @@ def questionnaire(token: str):
     target = _load(token)
     if not target.accepts_responses(clock.today()):
         return _closed_page(target)
-    code = request.args.get("c", "").strip()[:RECEIPT_MAX]
+    # Most links carry no query: skip parsing an empty one.
+    code = request.args.get("c", "").strip()[:RECEIPT_MAX] if request.query_string else ""
     if code:  # a code in the link (/s/<token>?c=CODE): checked now, used on submission
         return _page_with_code(target, code)
     # The device cookie is set by the first submission, which is all a repeat check needs.
@@ -277,5 +278,6 @@ def privacy():
 
 
 def init_app(app: Flask) -> None:
-    """Register the respondent's blueprint."""
+    """Register the respondent's blueprint; committed link changes empty the link cache."""
     app.register_blueprint(bp)
+    watch_changes()

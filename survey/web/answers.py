@@ -16,7 +16,7 @@ from itsdangerous import BadSignature
 from werkzeug.datastructures import MultiDict
 
 from instruments import Instrument
-from survey.web.signing import KeyCachingTimestampSigner
+from survey.web.signing import FastTimedSigner
 
 NA = "na"
 KEY_SALT = "manyi.response-key"
@@ -119,13 +119,22 @@ def unknown_fields(instrument: Instrument, submitted) -> list[str]:
     return sorted(set(submitted) - known)
 
 
+def _key_signer(secret: str) -> FastTimedSigner:
+    """The form-key signer of `secret`, built once."""
+    signer = _SIGNERS.get(secret)
+    if signer is None:
+        signer = _SIGNERS[secret] = FastTimedSigner(secret, KEY_SALT)
+    return signer
+
+
+_SIGNERS: dict[str, FastTimedSigner] = {}
+
+
 def issue_key(secret: str, issued_at: datetime | None = None) -> str:
     """A fresh idempotency key for one form, signed with the time it was issued (now, or
     `issued_at` when the app runs on a test clock)."""
-    signer = KeyCachingTimestampSigner(secret, salt=KEY_SALT)
-    if issued_at is not None:
-        signer.get_timestamp = lambda: int(issued_at.timestamp())
-    return signer.sign(secrets.token_urlsafe(12)).decode()
+    stamp = None if issued_at is None else int(issued_at.timestamp())
+    return _key_signer(secret).sign(secrets.token_urlsafe(12).encode(), stamp).decode()
 
 
 def read_key(secret: str, key: str | None) -> datetime | None:
@@ -133,8 +142,7 @@ def read_key(secret: str, key: str | None) -> datetime | None:
     if not key or len(key) > 64:
         return None
     try:
-        signer = KeyCachingTimestampSigner(secret, salt=KEY_SALT)
-        _value, ts = signer.unsign(key, return_timestamp=True)
-    except BadSignature:
+        _value, issued = _key_signer(secret).unsign(key)
+        return datetime.fromtimestamp(issued, UTC)
+    except (BadSignature, ValueError, OSError, OverflowError):
         return None
-    return ts.astimezone(UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from flask import Request
 
@@ -38,6 +38,14 @@ _MINOR_VERSIONS = re.compile(r"(\d+)(?:[._]\d+)+")
 
 def coarse_agent(user_agent: str) -> str:
     """The user agent's families and major versions only ("Chrome/120.0.6099" → "Chrome/120")."""
+    # Phones send a few hundred distinct agents: remember those of ordinary length.
+    if len(user_agent) <= 512:
+        return _coarse_agent(user_agent)
+    return _MINOR_VERSIONS.sub(r"\1", user_agent)[:300]
+
+
+@lru_cache(maxsize=1024)
+def _coarse_agent(user_agent: str) -> str:
     return _MINOR_VERSIONS.sub(r"\1", user_agent)[:300]
 
 

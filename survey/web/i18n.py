@@ -14,17 +14,19 @@ ONE_YEAR = 365 * 24 * 3600
 
 def select_locale() -> str:
     """The `lang` query argument, else the `lang` cookie, else the default locale."""
-    supported = current_app.config["LOCALES"]
+    config = current_app.config
     if not has_request_context():  # CLI commands speak the default language
-        return current_app.config["DEFAULT_LOCALE"]
+        return config["DEFAULT_LOCALE"]
+    supported = config["LOCALES"]
     # Most requests carry neither: skip parsing the query string and cookies then.
-    if b"lang=" in request.query_string:
+    environ = request.environ
+    if "lang=" in environ.get("QUERY_STRING", ""):
         if request.args.get("lang") in supported:
             return request.args["lang"]
-    if "lang=" in request.headers.get("Cookie", ""):
+    if "lang=" in environ.get("HTTP_COOKIE", ""):
         if request.cookies.get(LANG_COOKIE) in supported:
             return request.cookies[LANG_COOKIE]
-    return current_app.config["DEFAULT_LOCALE"]
+    return config["DEFAULT_LOCALE"]
 
 
 def current_locale() -> str:

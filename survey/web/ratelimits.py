@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
 from collections.abc import Callable
 from functools import cache
@@ -61,19 +62,65 @@ class LazyMemoryStorage(MemoryStorage):
             self._MemoryStorage__expire_events()
 
 
+class MemoryCounters:
+    """Fixed windows counted in a dict: what limits' memory storage and fixed-window strategy
+    do (a window starts at its first hit), without their key formatting and per-key locks.
+    """
+
+    SWEEP_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple, list] = {}  # key -> [hits, end of the window]
+        self.lock = threading.Lock()
+        self.next_sweep = 0.0
+
+    def hit(self, setting_name: str, key: str, limits: tuple[tuple[int, int], ...]) -> bool:
+        """Count one hit against each (amount, seconds) window; True if all allow it."""
+        now = time.time()
+        allowed = True
+        with self.lock:
+            if now >= self.next_sweep:
+                self._sweep(now)
+            for amount, seconds in limits:
+                entry = self.counts.get((setting_name, key, amount, seconds))
+                if entry is None or entry[1] <= now:
+                    entry = self.counts[(setting_name, key, amount, seconds)] = [0, now + seconds]
+                entry[0] += 1
+                allowed = allowed and entry[0] <= amount
+        return allowed
+
+    def _sweep(self, now: float) -> None:
+        self.next_sweep = now + self.SWEEP_SECONDS
+        for name in [k for k, entry in self.counts.items() if entry[1] <= now]:
+            del self.counts[name]
+
+    def reset(self) -> None:
+        """Forget every counter."""
+        with self.lock:
+            self.counts.clear()
+
+
 class AppLimits:
-    """One app's limiter: its storage and strategy, on or off."""
+    """One app's limiter: its storage and strategy, on or off.
+
+    In memory with fixed windows (the default) the counters are a :class:`MemoryCounters`;
+    any other storage or strategy goes through the ``limits`` library.
+    """
 
     def __init__(self, config) -> None:
         uri = config["RATELIMIT_STORAGE_URI"]
         self.storage = storage_from_string("manyi-memory://" if uri == "memory://" else uri)
         self.limiter: RateLimiter = STRATEGIES[config["RATELIMIT_STRATEGY"]](self.storage)
+        self.counters = (MemoryCounters() if uri == "memory://"
+                         and config["RATELIMIT_STRATEGY"] == "fixed-window" else None)
         self.enabled = bool(config["RATELIMIT_ENABLED"])
         self.swallow_errors = bool(config["RATELIMIT_SWALLOW_ERRORS"])
 
     def reset(self) -> None:
         """Forget every counter (tests, or an operator after an incident)."""
         self.storage.reset()
+        if self.counters is not None:
+            self.counters.reset()
 
 
 @cache
@@ -82,15 +129,26 @@ def parsed(text: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(text))
 
 
+@cache
+def windows(text: str) -> tuple[tuple[int, int], ...]:
+    """The (amount, seconds) of each limit of a setting string, parsed once."""
+    return tuple((item.amount, item.get_expiry()) for item in parsed(text))
+
+
 def check(setting_name: str, key: str) -> None:
     """Count this request against the limits of ``setting_name`` for ``key`` (a keyed hash
     or a link token); a friendly 429 when one is used up. Storage errors let it through."""
-    limits = current_app.extensions["manyi_limiter"]
+    app = current_app._get_current_object()
+    limits = app.extensions["manyi_limiter"]
     if not limits.enabled:
+        return
+    if limits.counters is not None:  # in memory: cannot fail
+        if not limits.counters.hit(setting_name, key, windows(app.config[setting_name])):
+            raise TooManyRequests()
         return
     try:
         allowed = all([limits.limiter.hit(item, setting_name, key)
-                       for item in parsed(current_app.config[setting_name])])
+                       for item in parsed(app.config[setting_name])])
     except Exception:  # noqa: BLE001  (a broken Redis must not stop the survey)
         if not limits.swallow_errors:
             raise
