@@ -93,6 +93,18 @@ def _optional_code(form, field) -> None:
         _valid_code(form, field)
 
 
+OWNED_KINDS = ("housing_project", "product_line")  # rated for a developer or manufacturer
+
+
+def _owner_code(form, field) -> None:
+    """A housing project names its developer and a product line its manufacturer."""
+    if not field.data:
+        if form.kind.data in OWNED_KINDS:
+            raise ValidationError(_("Enter the credit code of its developer or manufacturer."))
+        return
+    _valid_code(form, field)
+
+
 def _valid_hours(_form, field) -> None:
     if parse_hours(field.data) is None:
         raise ValidationError(_("Write the hours as HH:MM-HH:MM, e.g. 09:00-21:00."))
@@ -140,7 +152,7 @@ class EnterpriseForm(FlaskForm):
     opening_hours = StringField(_l("Opening hours, e.g. 09:00-21:00 (optional)"),
                                 filters=[_strip], validators=[Optional(), _valid_hours])
     owner_uscc = StringField(_l("Developer or manufacturer: credit code"),
-                             filters=[_normalise_code], validators=[_optional_code])
+                             filters=[_normalise_code], validators=[_owner_code])
     owner_name = StringField(_l("Developer or manufacturer: name (if not registered yet)"),
                              filters=[_strip], validators=[Length(max=200)])
     builder_uscc = StringField(_l("Builder: credit code (housing projects)"),

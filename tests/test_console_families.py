@@ -168,6 +168,8 @@ def test_edit_form_shows_the_owner_by_credit_code(client, admin, sectors, db_ses
     ({"delivered_on": "2025-13-45"}, ""),
     ({"owner_uscc": DEVELOPER[:-1] + ("0" if DEVELOPER[-1] != "0" else "1")}, ""),
     ({"owner_name": ""}, "名称"),
+    ({"owner_uscc": "", "owner_name": ""}, "开发商或生产企业"),  # a project needs its developer
+    ({"kind": "product_line", "owner_uscc": "", "owner_name": ""}, "开发商或生产企业"),
     ({"kind": "shop"}, ""),
     ({"uscc": "12345"}, ""),
 ])
