@@ -205,15 +205,21 @@ def mint_forms(url: str, instrument, n: int) -> list[str]:
     serializer), without rendering the page: 10,000+ pages over HTTP would take a minute.
     """
     app = bench_app(url)
+    return [cookie + "\t" + body for cookie, body in minted_forms(app, instrument, n)]
+
+
+def minted_forms(app: flask.Flask, instrument, n: int) -> list[tuple[str, str]]:
+    """`n` (session cookie, urlencoded body) pairs, each with its own session, CSRF token,
+    signed form key and complete answers."""
     serializer = app.session_interface.get_signing_serializer(app)
     name = app.config["SESSION_COOKIE_NAME"]
-    lines = []
+    out = []
     for _ in range(n):
         with app.test_request_context():
             fields = {"csrf_token": generate_csrf(), "k": issue_key(SECRET)}
             cookie = f"{name}={serializer.dumps(dict(flask.session))}"
-        lines.append(cookie + "\t" + urllib.parse.urlencode(fields | answers(instrument)))
-    return lines
+        out.append((cookie, urllib.parse.urlencode(fields | answers(instrument))))
+    return out
 
 
 def run_wrk(name: str, port: int, path: str, args: argparse.Namespace, bodies=None) -> Result:

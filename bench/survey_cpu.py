@@ -28,7 +28,6 @@ import statistics
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,12 +37,10 @@ import flask  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from werkzeug.test import EnvironBuilder  # noqa: E402
 
-from bench.submit import RELAXED_LIMITS, SECRET, answers, prepare_database  # noqa: E402
+from bench.submit import RELAXED_LIMITS, SECRET, minted_forms, prepare_database  # noqa: E402
 from bench.wsgi import create_bench_app  # noqa: E402
 from survey import db  # noqa: E402
 from survey.model import Response  # noqa: E402
-from survey.web.answers import issue_key  # noqa: E402
-from survey.web.csrf import generate_csrf  # noqa: E402
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -85,16 +82,8 @@ def environ(method: str, path: str, body: str = "", cookie: str = "") -> dict:
 
 def survey_posts(app: flask.Flask, token: str, instrument, n: int) -> list[dict]:
     """`n` valid submissions, each with its own session, CSRF token and form key."""
-    serializer = app.session_interface.get_signing_serializer(app)
-    name = app.config["SESSION_COOKIE_NAME"]
-    out = []
-    for _ in range(n):
-        with app.test_request_context():
-            fields = {"csrf_token": generate_csrf(), "k": issue_key(SECRET)}
-            cookie = f"{name}={serializer.dumps(dict(flask.session))}"
-        body = urllib.parse.urlencode(fields | answers(instrument))
-        out.append(environ("POST", f"/s/{token}", body, cookie))
-    return out
+    return [environ("POST", f"/s/{token}", body, cookie)
+            for cookie, body in minted_forms(app, instrument, n)]
 
 
 def call(app: flask.Flask, env: dict) -> str:

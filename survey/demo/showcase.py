@@ -84,7 +84,8 @@ def create_accounts(session: Session) -> list[dict]:
     first housing project and the first product line, so they see all of its units."""
     enterprise = session.scalars(select(Enterprise).where(Enterprise.kind == "enterprise")
                                  .order_by(Enterprise.id).limit(1)).first()
-    wanted = [(role, role, email, name, enterprise, None) for role, email, name in ACCOUNTS]
+    wanted = [(role, role, email, name, enterprise if role == "enterprise" else None, None)
+              for role, email, name in ACCOUNTS]
     for label, email, name, kind in UNIT_ACCOUNTS:
         unit = session.scalars(select(Enterprise).where(Enterprise.kind == kind,
                                                         Enterprise.owner_id.is_not(None))
@@ -97,9 +98,9 @@ def create_accounts(session: Session) -> list[dict]:
             continue
         password = secrets.token_urlsafe(12)
         session.add(User(email=email, name=name, role=role, password_hash=hash_password(password),
-                         enterprise_id=unit.id if role == "enterprise" and unit else None,
+                         enterprise_id=unit.id if unit else None,
                          organisation_id=organisation.id if organisation else None))
-        holder = unit if role == "enterprise" and unit else organisation
+        holder = unit or organisation
         created.append({"role": role, "label": label, "email": email, "password": password,
                         "enterprise": holder.name if holder else ""})
     return created
