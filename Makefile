@@ -51,7 +51,7 @@ run: setup-run
 	@$(STEP) "migrate" $(VENV)/bin/flask db-upgrade
 	@$(STEP) "demo (load, publish, compute)" $(VENV)/bin/flask demo --if-empty
 	@echo "serving on $(FLASK_PUBLIC_BASE_URL)/ (Ctrl-C stops)"
-	exec $(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
+	exec $(VENV)/bin/gunicorn --config gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) \
 	  --access-logfile - --logger-class survey.web.accesslog.PrivateLogger \
 	  --access-logformat '%(t)s "%(r)s" %(s)s %(b)s %(L)s' "app:create_app()"
 

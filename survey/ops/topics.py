@@ -52,6 +52,11 @@ def _tokenizer():
     return tokenizer
 
 
+def warm() -> None:
+    """Build the tokenizer now instead of on the first comment (survey.web.warm calls it)."""
+    _tokenizer()
+
+
 @lru_cache(maxsize=20000)
 def tags(text: str, sector: str = "") -> tuple[str, ...]:
     """Topic codes whose lexicon words occur among the comment's segmented words."""
