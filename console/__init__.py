@@ -14,6 +14,7 @@ from console import (  # noqa: F401  (each module registers its routes)
     exports,
     field,
     gap_review,
+    holidays,
     instruments_admin,
     integrity,
     invitations,

@@ -6,10 +6,10 @@ from flask import current_app, render_template, request
 from sqlalchemy import select
 
 from console.blueprint import bp
-from survey.clock import now
+from survey.clock import now, today
 from survey.db import get_session
 from survey.model import ComplaintReply, Enterprise, Response, Sector, Wave
-from survey.ops import comments
+from survey.ops import comments, holidays
 from survey.ops.complaints import state_of
 from survey.web.access import BUREAU, allow
 
@@ -28,12 +28,12 @@ def complaint_states(session, wave: Wave) -> list[dict]:
     for reply in session.scalars(select(ComplaintReply)
                                  .where(ComplaintReply.response_id.in_(ids))):
         replies.setdefault(reply.response_id, []).append(reply)
-    at, config = now(), current_app.config
+    at, config, calendar = now(), current_app.config, holidays.working_calendar(session)
     # Complaints an enterprise cannot see yet (below k) are held back and owe no reply.
     shown = comments.enterprises_seeing_comments(session, wave)
     return [{"id": rid, "enterprise_id": eid, "enterprise": name, "sector": code,
              "sector_name": sname, "shown": eid in shown,
-             "state": state_of(sub, replies.get(rid, []), at, config)}
+             "state": state_of(sub, replies.get(rid, []), at, config, calendar)}
             for rid, sub, eid, name, code, sname in rows]
 
 
@@ -75,4 +75,6 @@ def complaints_overview():
         by_enterprise=rates(items, "enterprise_id", "enterprise"),
         by_sector=rates(items, "sector", "sector_name"), total=len(items),
         held_back=len(everything) - len(items),
-        k=comments.comment_threshold())
+        k=comments.comment_threshold(),
+        unknown_years=holidays.unknown_years(session, today()),
+        provisional=sum(c["state"].provisional for c in items))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, SelectField, StringField
+from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
@@ -63,3 +63,16 @@ class SectorForm(FlaskForm):
     weight_source = StringField(_l("Source of the weight"),
                                 validators=[DataRequired(), Length(max=300)])
     instrument_code = StringField(_l("Instrument"), validators=[DataRequired(), Length(max=64)])
+
+
+class CalendarYearForm(FlaskForm):
+    """A year's holiday notice: its days off and its adjusted working weekends (调休)."""
+
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
+    days_off = TextAreaField(
+        _l("Days off"), validators=[DataRequired(), Length(max=4000)],
+        description=_l("One per line: a date or a range, then the holiday's name, e.g. "
+                       "2027-02-06..2027-02-13 春节"))
+    working_days = TextAreaField(
+        _l("Adjusted working days (weekends worked)"), validators=[Length(max=2000)],
+        description=_l("One per line, e.g. 2027-02-20 春节调休"))

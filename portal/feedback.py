@@ -11,7 +11,7 @@ from portal.blueprint import bp
 from survey.clock import now
 from survey.db import get_session
 from survey.model import ComplaintReply, Enterprise, Response, Wave
-from survey.ops import audit, comments, topics
+from survey.ops import audit, comments, holidays, topics
 from survey.ops.complaints import state_of
 from survey.ops.masking import mask
 from survey.web.access import ENTERPRISE, allow
@@ -41,8 +41,10 @@ def _context(kind: str) -> dict:
         context["appeals"] = comments.appeals_of(session, enterprise.id, ids)
         if kind == "complaints":
             replies, at = comments.replies_of(session, enterprise.id, ids), now()
+            calendar = holidays.working_calendar(session)
             for r in context["rows"]:
-                r["state"] = state_of(r["at"], replies.get(r["id"], []), at, current_app.config)
+                r["state"] = state_of(r["at"], replies.get(r["id"], []), at,
+                                      current_app.config, calendar)
     return context
 
 
@@ -78,7 +80,8 @@ def complaint(response_id: int):
     session = get_session()
     replies = comments.replies_of(session, response.enterprise_id, [response.id])
     replies = replies.get(response.id, [])
-    state = state_of(response.submitted_at, replies, now(), current_app.config)
+    state = state_of(response.submitted_at, replies, now(), current_app.config,
+                     holidays.working_calendar(session))
     enterprise = session.get(Enterprise, scope.enterprise_id())
     return render_template("portal/complaint.html", response=response, replies=replies,
                            state=state, text=mask(response.comment),

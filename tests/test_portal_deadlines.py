@@ -7,7 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from survey.ops.deadlines import HolidayDataMissing, add_working_days, complaint_state
+from survey import db as survey_db
+from survey.model import Response
+
+from survey.ops.deadlines import (WorkingCalendar, add_working_days, complaint_state,
+                                  package_knows)
 from tests.portal_support import (  # noqa: F401  (fixtures)
     csrf,
     make_enterprise_user,
@@ -50,9 +54,38 @@ def test_working_days_follow_holidays_and_adjusted_weekends(start, days, due):
     assert add_working_days(start, days, SH) == due
 
 
-def test_a_date_beyond_the_calendar_data_is_a_clear_error():
-    with pytest.raises(HolidayDataMissing, match="2099.*upgrade the chinese-calendar"):
-        add_working_days(local(2099, 6, 1, 10, 0), 1, SH)
+def test_a_year_nobody_knows_counts_monday_to_friday_and_is_provisional():
+    assert not package_knows(2099)
+    # Friday 5 June 2099 -> Monday 8 June
+    assert add_working_days(local(2099, 6, 5, 10, 0), 1, SH) == local(2099, 6, 8, 10, 0)
+    state = complaint_state(local(2099, 6, 5, 10, 0), None, None, local(2099, 6, 5, 11), SH)
+    assert state.provisional
+    known = complaint_state(local(2026, 11, 27, 16, 0), None, None, local(2026, 11, 28), SH)
+    assert not known.provisional
+
+
+def test_a_deadline_reaching_into_an_unknown_year_is_provisional():
+    last = max(y for y in range(2020, 2100) if package_knows(y))
+    eve = local(last, 12, 31, 10, 0)
+    state = complaint_state(eve, None, None, eve, SH, reply_days=3)
+    assert state.reply_due.astimezone(SH).year == last + 1 and state.provisional
+
+
+def test_bureau_entries_override_and_match_the_package_on_a_known_year():
+    """The package's own 2026 notice, entered as the bureau would: every day of 2026 agrees."""
+    import chinese_calendar
+
+    year = [dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(365)]
+    entered = {d: chinese_calendar.is_workday(d) for d in year
+               if chinese_calendar.is_workday(d) != (d.weekday() < 5)}
+    bureau = WorkingCalendar(entered)
+    assert bureau.source(2026) == "bureau" and len(entered) > 10
+    assert all(bureau.is_working_day(d) == chinese_calendar.is_workday(d) for d in year)
+    # an entered year unknown to the package: its holiday is off, its worked Saturday on
+    future = WorkingCalendar({dt.date(2099, 6, 1): False, dt.date(2099, 6, 6): True})
+    assert future.knows(2099) and not future.is_working_day(dt.date(2099, 6, 1))
+    assert add_working_days(local(2099, 5, 29, 9, 0), 1, SH, future) == local(2099, 6, 2, 9, 0)
+    assert add_working_days(local(2099, 6, 5, 9, 0), 1, SH, future) == local(2099, 6, 6, 9, 0)
 
 
 def test_several_working_days_cross_a_weekend():
@@ -144,9 +177,21 @@ def test_complaints_the_enterprise_cannot_see_yet_owe_no_reply(  # noqa: F811
     assert "2 complaint(s) held back" in page
 
 
-def test_missing_calendar_data_gets_a_friendly_page_not_a_500(app):
-    from survey.web.errors import holiday_data_missing
-
-    with app.test_request_context("/portal/complaints"):
-        body, status = holiday_data_missing(HolidayDataMissing("no data for 2099"))
-    assert status == 503 and "节假日日历" in body
+def test_complaint_in_an_unknown_year_is_shown_provisional_not_an_error(  # noqa: F811
+        app, client, two_tenants, make_user):  # noqa: F811
+    ours = two_tenants[0]
+    complaint = ours.responses[0]
+    app.config["CLOCK_NOW"] = "2099-06-01T00:00:00+00:00"
+    with app.app_context():
+        session = survey_db.session_scope(app, write=True)
+        row = session.get(Response, complaint.id)
+        row.submitted_at = dt.datetime(2099, 5, 29, 2, 0, tzinfo=dt.UTC)
+        session.commit()
+        session.close()
+    portal_login(client, ours.user.email)
+    page = client.get(f"/portal/complaints/{complaint.id}")
+    assert page.status_code == 200 and "暂定" in page.get_data(as_text=True)
+    client.post("/portal/logout", data={"csrf_token": csrf(client, "/portal/")})
+    login(client, make_user("analyst").email)
+    console = client.get("/console/complaints").get_data(as_text=True)
+    assert "2099" in console and "/console/holidays" in console

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
-
-from survey.ops.deadlines import HolidayDataMissing
 
 
 def healthz():
@@ -33,12 +31,6 @@ def server_error(_error):
     return render_template("errors/generic.html", code=500), 500
 
 
-def holiday_data_missing(error: HolidayDataMissing):
-    """Deadlines cannot be computed: say why (the holiday calendar needs an update)."""
-    current_app.logger.error("%s", error)
-    return render_template("errors/generic.html", code=503, detail=str(error)), 503
-
-
 def init_app(app: Flask) -> None:
     """Register the error pages and ``/healthz``."""
     app.add_url_rule("/healthz", "healthz", healthz)
@@ -47,4 +39,3 @@ def init_app(app: Flask) -> None:
     for code in (400, 403, 405):
         app.register_error_handler(code, other_error)
     app.register_error_handler(500, server_error)
-    app.register_error_handler(HolidayDataMissing, holiday_data_missing)
