@@ -93,11 +93,13 @@ def _blank_page(target: Target, instrument) -> bytes:
 
     The page differs between requests only in those two values, so it is rendered once per
     link, instrument and language and the values are spliced in (the survey GET is the
-    platform's hottest path).
+    platform's hottest path). The key holds everything the template reads, the mount point
+    (``SCRIPT_NAME``, in every URL) included.
     """
     locale = current_locale()
     cache = current_app.extensions.setdefault("manyi_blank_pages", {})
     cache_key = (
+        request.script_root,
         target.token,
         target.location,
         target.enterprise_name,
