@@ -85,6 +85,7 @@ def _page(target: Target, instrument, body: Markup, key: str, status=200, proble
 
 
 _CSRF_SLOT, _KEY_SLOT = "@@csrf@@", "@@key@@"
+HTML = "text/html; charset=utf-8"  # what mimetype="text/html" expands to, spelled out once
 PAGE_CACHE_SIZE = 2048
 
 
@@ -144,7 +145,7 @@ def questionnaire(token: str):
     if code:  # a code in the link (/s/<token>?c=CODE): checked now, used on submission
         return _page_with_code(target, code)
     # The device cookie is set by the first submission, which is all a repeat check needs.
-    return Response(_blank_page(target, target.instrument()), mimetype="text/html")
+    return Response(_blank_page(target, target.instrument()), content_type=HTML)
 
 
 def _page_with_code(target: Target, code: str):
