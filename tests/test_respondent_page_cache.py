@@ -74,3 +74,15 @@ def test_retired_link_stops_answering_though_its_page_is_cached(client, make_lin
     link.active = False
     db_session.commit()
     assert client.get(f"/s/{link.token}").status_code == 404
+
+
+def test_first_view_carries_each_header_once(client, make_link):
+    link = make_link()
+    page = client.get(f"/s/{link.token}")
+    names = [name.lower() for name, _value in page.headers]
+    for name in ("content-security-policy", "x-frame-options", "x-content-type-options",
+                 "referrer-policy", "cross-origin-opener-policy", "vary", "content-type"):
+        assert names.count(name) == 1, name
+    assert page.headers["Vary"] == "Cookie"
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert [v for k, v in page.headers if k == "Set-Cookie" and v.startswith("session=")]

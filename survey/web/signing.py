@@ -203,7 +203,7 @@ class FastSessionInterface(SecureCookieSessionInterface):
         if any(name.lower() == "vary" for name, _value in headers):
             response.vary.add("Cookie")
         else:  # what response.vary.add writes, without parsing and rewriting the header
-            headers["Vary"] = "Cookie"
+            headers.add("Vary", "Cookie")  # none is present: adding equals setting
 
     def _dumps(self, app: Flask, data: dict) -> bytes:
         # Plain strings, numbers and None need no tags: the JSON Flask's serializer writes.
