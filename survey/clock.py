@@ -60,7 +60,8 @@ def zone_named(name: str) -> ZoneInfo:
 
 def today(config: Mapping | None = None) -> dt.date:
     """The district's calendar date now."""
-    return now(config).astimezone(zone(config)).date()
+    settings = _config(config)  # looked up once: this runs on every survey request
+    return now(settings).astimezone(zone(settings)).date()
 
 
 def aware(value: dt.datetime | None) -> dt.datetime | None:

@@ -85,6 +85,7 @@ def _page(target: Target, instrument, body: Markup, key: str, status=200, proble
 
 
 _CSRF_SLOT, _KEY_SLOT = "@@csrf@@", "@@key@@"
+HTML = "text/html; charset=utf-8"  # what mimetype="text/html" expands to, spelled out once
 PAGE_CACHE_SIZE = 2048
 
 
@@ -93,11 +94,13 @@ def _blank_page(target: Target, instrument) -> bytes:
 
     The page differs between requests only in those two values, so it is rendered once per
     link, instrument and language and the values are spliced in (the survey GET is the
-    platform's hottest path).
+    platform's hottest path). The key holds everything the template reads, the mount point
+    (``SCRIPT_NAME``, in every URL) included.
     """
     locale = current_locale()
     cache = current_app.extensions.setdefault("manyi_blank_pages", {})
     cache_key = (
+        request.script_root,
         target.token,
         target.location,
         target.enterprise_name,
@@ -142,7 +145,7 @@ def questionnaire(token: str):
     if code:  # a code in the link (/s/<token>?c=CODE): checked now, used on submission
         return _page_with_code(target, code)
     # The device cookie is set by the first submission, which is all a repeat check needs.
-    return Response(_blank_page(target, target.instrument()), mimetype="text/html")
+    return Response(_blank_page(target, target.instrument()), content_type=HTML)
 
 
 def _page_with_code(target: Target, code: str):

@@ -46,14 +46,19 @@ STATIC_HEADERS = (
     ("Referrer-Policy", "same-origin"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
 )
+_STATIC_NAMES = frozenset(name.lower() for name, _value in STATIC_HEADERS)
 
 
 def add_headers(response: Response) -> Response:
     """Set the security headers a view did not set itself."""
     headers = response.headers
-    # One pass over the few headers present (this runs on the survey's hottest requests).
-    present = {name.lower() for name in headers.keys()}
-    headers.extend([(k, v) for k, v in STATIC_HEADERS if k.lower() not in present])
+    # One pass over the (name, value) pairs present: this runs on the survey's hottest
+    # requests, and Headers.keys() or `in` cost a generator or an exception per name.
+    present = {name.lower() for name, _value in headers}
+    if present.isdisjoint(_STATIC_NAMES):
+        headers.extend(STATIC_HEADERS)
+    else:
+        headers.extend([(k, v) for k, v in STATIC_HEADERS if k.lower() not in present])
     if is_https(request, current_app.config["HTTPS_ONLY"]):
         headers.setdefault("Strict-Transport-Security", HSTS)
     return response

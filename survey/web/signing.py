@@ -197,11 +197,13 @@ class FastSessionInterface(SecureCookieSessionInterface):
         head, tail = self._cookie_template(app)
         if len(head) + len(value) + len(tail) > response.max_cookie_size:
             return super().save_session(app, session, response)  # werkzeug's warning
-        response.headers.add("Set-Cookie", head + value + tail)
-        if "Vary" in response.headers:
+        headers = response.headers
+        headers.add("Set-Cookie", head + value + tail)
+        # A scan of the pairs: `"Vary" in headers` raises and catches a KeyError when absent.
+        if any(name.lower() == "vary" for name, _value in headers):
             response.vary.add("Cookie")
         else:  # what response.vary.add writes, without parsing and rewriting the header
-            response.headers["Vary"] = "Cookie"
+            headers.add("Vary", "Cookie")  # none is present: adding equals setting
 
     def _dumps(self, app: Flask, data: dict) -> bytes:
         # Plain strings, numbers and None need no tags: the JSON Flask's serializer writes.
@@ -209,8 +211,7 @@ class FastSessionInterface(SecureCookieSessionInterface):
                 len(data) == 1 and next(iter(data)) in self.serializer.tags):
             provider = app.json
             if type(provider) is DefaultJSONProvider:  # its json.dumps call, made directly
-                text = json.dumps(data, separators=(",", ":"), sort_keys=provider.sort_keys,
-                                  ensure_ascii=provider.ensure_ascii)
+                text = _encoder(provider.sort_keys, provider.ensure_ascii).encode(data)
             else:
                 text = provider.dumps(data, separators=(",", ":"))
         else:
@@ -237,6 +238,12 @@ class FastSessionInterface(SecureCookieSessionInterface):
         """Secure when the settings say so or the request came over HTTPS."""
         return bool(app.config["SESSION_COOKIE_SECURE"]) or (
             has_request_context() and request.is_secure)
+
+
+@lru_cache(maxsize=4)
+def _encoder(sort_keys: bool, ensure_ascii: bool) -> json.JSONEncoder:
+    # The encoder json.dumps would build for these options, built once.
+    return json.JSONEncoder(separators=(",", ":"), sort_keys=sort_keys, ensure_ascii=ensure_ascii)
 
 
 _PLAIN = (str, int, bool, type(None))
