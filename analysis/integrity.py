@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis import influence
 from analysis.arrivals import expected_arrivals
 from analysis.quality import COPIED_LINK, SURGE
 from analysis.surge import ALPHA, SurgeResult, detect_surges
@@ -21,10 +22,12 @@ METHODOLOGY = {
         "{alpha:g} per wave) is a surge, and its responses are held for review, not deleted. "
         "Answers inside a surge are compared with the rest of the wave and the previous wave, "
         "and an enterprise whose index jumps between waves without corroboration is not ranked "
-        "until an analyst decides. In the estimator no local day may carry more than "
-        "{cap:g} times a typical day's share of its enterprise's weight (at least {floor:g} "
-        "responses' worth), which changes indices on simulated honest data by less than "
-        "0.1 point."),
+        "until an analyst decides. In the estimator no local day may carry more of its "
+        "enterprise's weight than the largest of {cap:g} typical days, {floor:g} responses "
+        "and the count an honest day exceeds with chance {ialpha:g} per wave (a negative "
+        "binomial around the typical day with squared coefficient of variation {cv2:g}, "
+        "allowing for promotion days and groups), so that only improbable days are capped; "
+        "on simulated honest data this changes indices by less than 0.1 point."),
     "zh": (
         "刷票筛查不依赖网络或设备标识。每家企业及每个链接的预期每小时到达率，由其往期数据、"
         "申报客流量及同行业企业（伽马-泊松经验贝叶斯）估计，并按全区营业时间内的星期×小时分布"
@@ -32,17 +35,21 @@ METHODOLOGY = {
         "上界，对企业、链接与窗长作Bonferroni校正，每期总体误差{alpha:g}），即判为异常激增，"
         "窗内答卷暂缓计入、待复核，不予删除。激增窗内的答案与本期其余答卷及上期答卷比较；"
         "企业指数在两期之间无佐证地大幅跳变的，经分析员裁定前不参与排名。估计中任一自然日"
-        "占该企业权重的份额不超过典型日份额的{cap:g}倍（至少相当于{floor:g}份答卷），"
+        "在该企业权重中所占的分量，不超过以下三者中的最大者：典型日的{cap:g}倍、{floor:g}份答卷、"
+        "真实答卷日每期超过概率仅为{ialpha:g}的答卷数（以典型日为均值、变异系数平方为{cv2:g}的"
+        "负二项分布，已考虑促销日与结伴作答），即仅对极不可能的日子封顶；"
         "在模拟的真实数据上对指数的影响小于0.1分。"),
 }
 
 
 def methodology_paragraph(lang: str = "zh", *, cap: float | None = 5.0, floor: float = 10.0,
-                          alpha: float = ALPHA) -> str:
+                          alpha: float = ALPHA, influence_alpha: float = influence.ALPHA,
+                          day_cv2: float = influence.DAY_CV2) -> str:
     """The annex paragraph on the integrity checks in ``lang`` ("zh" or "en")."""
     if lang not in METHODOLOGY:
         raise ValueError(f"lang must be one of {sorted(METHODOLOGY)}")
-    text = METHODOLOGY[lang].format(alpha=alpha, cap=cap or 0, floor=floor)
+    text = METHODOLOGY[lang].format(alpha=alpha, cap=cap or 0, floor=floor,
+                                     ialpha=influence_alpha, cv2=day_cv2)
     if cap is None:  # the day cap is switched off: drop its sentence
         text = text.rsplit("In the estimator" if lang == "en" else "估计中", 1)[0].rstrip()
     return text

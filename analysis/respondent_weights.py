@@ -132,7 +132,8 @@ def influence_factors(responses: pd.DataFrame, settings) -> np.ndarray:
         return np.ones(len(responses))
     return day_cap_factors(responses[ENTERPRISE_MARGIN], responses["submitted_at"],
                            tz=settings.time_zone, cap=settings.influence_cap,
-                           floor=settings.influence_floor)
+                           floor=settings.influence_floor, alpha=settings.influence_alpha,
+                           day_cv2=settings.influence_day_cv2)
 
 
 def _sector_margins(part: pd.DataFrame, code, shares, margins) -> dict:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 
+from analysis import influence
+
 WEIGHT_METHODS = ("pls", "equal", "ahp")
 SCHEMES = ("path", "centroid", "factorial")
 DESIGNS = ("sample", "census")
@@ -52,10 +54,14 @@ class Settings:
     include_quarantined: bool = False
     min_answered_share: float = 2.0 / 3.0
     # Bounded influence of a day (analysis.influence): a local day carries at most
-    # max(influence_cap x a typical day's count, influence_floor) responses' weight of its
+    # max(influence_cap x a typical day's count, the day count an honest day exceeds with
+    # chance influence_alpha per wave under a negative binomial of squared CV
+    # influence_day_cv2, influence_floor) responses' weight of its
     # enterprise. None = off (results stored before the cap existed are read that way).
     influence_cap: float | None = 5.0
     influence_floor: float = 10.0
+    influence_alpha: float = influence.ALPHA
+    influence_day_cv2: float = influence.DAY_CV2
     time_zone: str = "Asia/Shanghai"
 
     def __post_init__(self):
@@ -79,6 +85,8 @@ class Settings:
         if self.influence_cap is not None and not (self.influence_cap > 0
                                                    and self.influence_floor > 0):
             raise ValueError("influence_cap and influence_floor must be > 0")
+        if not (0 < self.influence_alpha < 1 and self.influence_day_cv2 > 0):
+            raise ValueError("influence_alpha must be in (0, 1) and influence_day_cv2 > 0")
         if self.bootstrap_scheme == "rao_wu" and self.design == "census":
             raise ValueError("bootstrap_scheme='rao_wu' resamples enterprises, which "
                              "design='census' holds fixed")

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from analysis.integrity import methodology_paragraph
 from analysis.quality import reason_names
+from analysis.settings import Settings
 from reports.fmt import count
 
 FLAGS_ZH = reason_names("zh_CN")
+DEFAULTS = Settings()
 
 
 def integrity_annex(integrity: dict | None, settings: dict) -> dict:
@@ -18,7 +20,11 @@ def integrity_annex(integrity: dict | None, settings: dict) -> dict:
     rows = [{"sector": r["sector"], "reason": FLAGS_ZH.get(r["reason"], r["reason"]),
              "held": count(r["held"]), "released": count(r["released"])}
             for r in data.get("by_sector", [])]
-    return {"paragraph": methodology_paragraph("zh", cap=cap), "rows": rows,
+    paragraph = methodology_paragraph(
+        "zh", cap=cap, floor=settings.get("influence_floor", DEFAULTS.influence_floor),
+        influence_alpha=settings.get("influence_alpha", DEFAULTS.influence_alpha),
+        day_cv2=settings.get("influence_day_cv2", DEFAULTS.influence_day_cv2))
+    return {"paragraph": paragraph, "rows": rows,
             "under_review": [r["name"] for r in data.get("under_review", [])]}
 
 

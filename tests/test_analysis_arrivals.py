@@ -4,10 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from scipy.special import gammaln
 
 from analysis.answer_shift import half_estimates, under_review, welch_test
 from analysis.arrivals import CLOSED_FLOOR, expected_arrivals, peer_levels
-from analysis.influence import capped_counts, day_cap_factors, typical_day
+from analysis.influence import capped_counts, day_cap_factors, improbable_day, typical_day
 from analysis.link_evidence import copied_link_score, minutes_outside
 from analysis.settings import Settings
 from analysis.surge import nb_tail, poisson_tail, scan_bound, window_maxima
@@ -107,10 +108,26 @@ def test_day_cap_bounds_a_packed_day_and_keeps_enterprise_totals():
     t = pd.Series(UTC + pd.to_timedelta(days * 24 + 4, unit="h"))
     ent = pd.Series([7] * 90)
     f = day_cap_factors(ent, t, tz="UTC", cap=5.0, floor=10.0)
+    k = improbable_day(1.0, 30)
+    assert 10 < k < 60
     assert f.mean() == pytest.approx(1.0)
-    assert f[days == 12].sum() / f.sum() == pytest.approx(10 / 90)
+    assert f[days == 12].sum() / f.sum() == pytest.approx(k / 90)
     honest = day_cap_factors(ent[:30], t[:30], tz="UTC")
     np.testing.assert_allclose(honest, 1.0)
+
+
+@pytest.mark.parametrize("typical, days, cv2", [(1.2, 31, 3.0), (5.0, 7, 1.0), (0.3, 31, 0.5)])
+def test_improbable_day_is_the_gamma_poisson_quantile(typical, days, cv2):
+    """Against the Poisson-Gamma mixture's pmf summed term by term (closed form)."""
+    r = 1.0 / cv2
+    p = typical / (typical + r)
+    k = np.arange(2000)
+    log_pmf = gammaln(k + r) - gammaln(r) - gammaln(k + 1) + r * np.log1p(-p) + k * np.log(p)
+    cdf = np.cumsum(np.exp(log_pmf))
+    expected = int(np.argmax(cdf >= 1 - 0.01 / days))
+    assert improbable_day(typical, days, alpha=0.01, day_cv2=cv2) == expected
+    with pytest.raises(ValueError):
+        improbable_day(-1.0, days)
 
 
 def test_settings_without_the_cap_field_read_as_cap_off():

@@ -54,7 +54,9 @@ def test_honest_waves_with_promotions_keep_99_percent_of_answers():
 
 
 def test_day_cap_changes_honest_indices_by_less_than_a_tenth():
-    for seed in range(3):
+    """The worst case over ten honest waves (promotion days, groups), other seeds than the
+    bench's, at every level."""
+    for seed in range(40, 50):
         sim = simulate_wave(seed)
         frames = (sim.responses, sim.enterprises, sim.sectors, sim.categories, sim.models)
         on = compute_wave(*frames)
