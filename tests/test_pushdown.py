@@ -125,3 +125,16 @@ def test_unsupported_settings_are_refused_with_a_message(change, words):
     settings = Settings(**({"influence_cap": None, "raking": False} | change))
     with pytest.raises(ValueError, match=words):
         pd_math.check_supported(settings, {"s": {"sex": {"f": 1, "m": 1}}})
+
+
+@pytest.mark.slow
+def test_item_means_equal_the_in_memory_path(both):
+    memory, pushed = both
+    key = ["sector", "item"]
+    a = memory["items"].set_index(key).sort_index()
+    b = pushed["items"].set_index(key).sort_index()
+    assert list(a.index) == list(b.index)
+    _close(a["mean"], b["mean"])
+    assert a["n"].tolist() == b["n"].tolist()
+    assert a["construct"].tolist() == b["construct"].tolist()
+    assert a["in_model"].tolist() == b["in_model"].tolist()

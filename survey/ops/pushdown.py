@@ -174,15 +174,18 @@ def _models(sectors: pd.DataFrame, present: pd.DataFrame) -> dict[str, dict]:
     return out
 
 
-def _moments(session, bind, models, counted) -> dict[str, tuple[float, dict]]:
+def _moments(session, bind, models, counted, keep: dict) -> dict[str, tuple[float, dict]]:
     """Per sector: (rows, moments) summed over its enterprises, in two passes: pass 1 in long
-    form (counts and sums per item), pass 2 the centred cross-products (one pivot)."""
+    form (counts and sums per item), pass 2 the centred cross-products (one pivot). `keep`
+    receives the per-enterprise rows, long-form sums and enterprise ranges."""
     per_ent = pd.DataFrame(session.execute(text(rows_sql(counted)), bind).all(),
                            columns=["ent", "sector", "n"])
     rows = per_ent.groupby("sector")["n"].sum()
-    bind["ranges"] = batches(per_ent.groupby("ent")["n"].sum())
+    keep["per_ent"] = per_ent
+    keep["ranges"] = batches(per_ent.groupby("ent")["n"].sum())
     sums = pd.DataFrame(session.execute(text(sums_sql(counted)), bind).all(),
                         columns=["ent", "sector", "item", "n", "v"])
+    keep["long"] = sums
     sums = sums.groupby(["sector", "item"])[["n", "v"]].sum()
     out, means = {}, {}
     for sector, model in models.items():
@@ -193,16 +196,15 @@ def _moments(session, bind, models, counted) -> dict[str, tuple[float, dict]]:
         got = sums.reindex(pd.MultiIndex.from_product([[sector], items])).fillna(0.0)
         n_i, v = got["n"].to_numpy(float), got["v"].to_numpy(float)
         lo, hi = (np.array([float(model["scales"][i][j]) for i in items]) for j in (0, 1))
-        rev = np.isin(items, list(model.get("reverse", ())))
-        # the sum of 100 (v - lo) / (hi - lo), or of 100 (hi - v) / (hi - lo) if reversed
-        s_i = 100.0 * np.where(rev, n_i * hi - v, v - n_i * lo) / (hi - lo)
+        s_i = _rescaled_sums(model, items, n_i, v)
         out[sector] = (n, {"n_i": n_i, "s_i": s_i})
         means[sector] = pd_math.means(out[sector][1])
     if not out:
         return out
     k = max(len(model_items(models[s])) for s in out)
     table, params = item_table({s: models[s] for s in out}, 0.0, means=means)
-    cross = _summed(_each(session, cross_sql(table, k, counted), params | bind))
+    cross = _summed(_each(session, cross_sql(table, k, counted), params | bind,
+                          keep["ranges"]))
     pairs = pd_math.pair_index(k)
     for sector, (_n, moments) in out.items():
         got = dict(zip(pairs, cross.loc[sector].to_numpy(float), strict=True))
@@ -210,8 +212,46 @@ def _moments(session, bind, models, counted) -> dict[str, tuple[float, dict]]:
     return out
 
 
-def _each(session: Session, sql: str, params: dict) -> list:
-    """The rows of a pivot query run once per range of enterprises in ``params["ranges"]``."""
+def _rescaled_sums(model: dict, items: list[str], n: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Sums of the 0-100 scores ``100 (v - lo) / (hi - lo)`` (``100 (hi - v) / (hi - lo)``
+    if reverse-keyed) from each item's answered count `n` and raw sum `v`."""
+    lo, hi = (np.array([float(model["scales"][i][j]) for i in items]) for j in (0, 1))
+    rev = np.isin(items, list(model.get("reverse", ())))
+    return 100.0 * np.where(rev, n * hi - v, v - n * lo) / (hi - lo)
+
+
+def item_means(long: pd.DataFrame, per_ent: pd.DataFrame, shares: pd.Series,
+               models: dict[str, dict]) -> pd.DataFrame:
+    """The ``items`` table (`analysis.tables.item_means`): per sector and item (model items,
+    then the reported extra items answered in the wave), ``mean = sum_e w_e S_ie /
+    sum_e w_e n_ie`` with ``w_e = a_e / n_e`` (share over respondents, each enterprise's
+    respondent weight) from the per-enterprise answered counts ``n_ie`` and 0-100 sums."""
+    n_e = per_ent.groupby("ent")["n"].sum()
+    w = (shares / n_e.reindex(shares.index)).rename("w")
+    long = long.join(w, on="ent")
+    rows = []
+    for sector, model in models.items():
+        part = long[long["sector"] == sector]
+        if not (per_ent["sector"] == sector).any():
+            continue
+        extra = {i: c for c, items in model.get("extra_items", {}).items() for i in items
+                 if i in set(long["item"])}
+        construct_of = {i: c for c, items in model["blocks"].items() for i in items} | extra
+        items = model_items(model) + list(extra)
+        got = part.assign(wn=part["w"] * part["n"], wv=part["w"] * part["v"]).groupby(
+            "item")[["n", "wn", "wv"]].sum().reindex(items).fillna(0.0)
+        wn = got["wn"].to_numpy(float)
+        ws = _rescaled_sums(model, items, wn, got["wv"].to_numpy(float))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = ws / wn
+        rows += [{"sector": sector, "item": item, "construct": construct_of[item],
+                  "in_model": item not in extra, "mean": float(m), "n": int(k)}
+                 for item, m, k in zip(items, means, got["n"], strict=True)]
+    return pd.DataFrame(rows)
+
+
+def _each(session: Session, sql: str, params: dict, ranges: list) -> list:
+    """The rows of a pivot query run once per range ``(lo, hi)`` of enterprise ids."""
     query, bind, out = text(sql), params | {"hundred": 100.0}, []
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
@@ -219,7 +259,7 @@ def _each(session: Session, sql: str, params: dict) -> list:
         # them and hashes the whole answer table for each range (seen with EXPLAIN ANALYZE:
         # 1.7 s instead of 0.8 s for 40k of 200k responses): read answers by their key.
         session.execute(text("SET LOCAL enable_seqscan = off"))
-    for lo, hi in bind.pop("ranges"):
+    for lo, hi in ranges:
         out += session.execute(query, bind | {"lo": lo, "hi": hi}).all()
     if postgres:
         session.execute(text("SET LOCAL enable_seqscan = on"))
@@ -234,14 +274,14 @@ def _summed(rows) -> pd.DataFrame:
     return frame.astype({c: float for c in frame.columns[1:]}).groupby(0).sum(min_count=0)
 
 
-def _stats(session, bind, models, weights, settings, counted) -> list[dict]:
+def _stats(session, bind, models, weights, settings, counted, ranges) -> list[dict]:
     """Per enterprise and construct: respondents, scored count, sum and centred sum of
     squares ``SS = sum y^2 - (sum y)^2 / n`` of the respondent scores (pass 3)."""
     n_blocks = max(len(models[s]["blocks"]) for s in weights)
     table, params = item_table({s: models[s] for s in weights}, settings.min_answered_share,
                                weights=weights)
     out = []
-    for row in _each(session, scores_sql(table, n_blocks, counted), params | bind):
+    for row in _each(session, scores_sql(table, n_blocks, counted), params | bind, ranges):
         for b, construct in enumerate(models[row[1]]["blocks"]):
             n, t, q = row[3 + 3 * b:6 + 3 * b]
             n, t, q = int(n), float(t or 0.0), float(q or 0.0)
@@ -270,18 +310,19 @@ def compute_pushdown(session: Session, wave: Wave, settings: Settings | None = N
     enterprises, categories = frames.enterprises_frame(session), frames.categories_frame(session)
     models = _models(sectors, present)
     counted, weight_rows, weights = settings.include_quarantined, [], {}
-    bind = {"wave": wave.id, "no": False}
-    for code, (n, moments) in _moments(session, bind, models, counted).items():
+    bind, keep = {"wave": wave.id, "no": False}, {}
+    for code, (n, moments) in _moments(session, bind, models, counted, keep).items():
         iw = pd_math.item_weights(n, moments, models[code], settings, code)
         weight_rows += pd_math.weight_rows(code, models[code], iw)
         weights[code] = iw.weights
-    stats = _stats(session, bind, models, weights, settings, counted)
+    stats = _stats(session, bind, models, weights, settings, counted, keep["ranges"])
     stats = pd.DataFrame(stats, columns=pd_math.STAT_COLUMNS)
     present_e = pd.Index(sorted(stats["enterprise_id"].unique()))
     shares = enterprise_shares(enterprises, present_e)
     indices = pd_math.indices(stats, shares, sectors, categories, settings)
     tables = headline_tables(indices, enterprises, sectors, categories, settings)
-    tables.update(indices=indices, item_weights=pd.DataFrame(weight_rows))
+    tables.update(indices=indices, item_weights=pd.DataFrame(weight_rows),
+                  items=item_means(keep["long"], keep["per_ent"], shares, models))
     no_rows = pd.DataFrame({"enterprise_id": [], "sector": [], "quarantined": []})
     attach_aggregation(tables, no_rows, enterprises, sectors, categories, shares)
     _attach_intake(tables, intake(session, wave), sectors, categories)
