@@ -138,3 +138,24 @@ def test_item_means_equal_the_in_memory_path(both):
     assert a["n"].tolist() == b["n"].tolist()
     assert a["construct"].tolist() == b["construct"].tolist()
     assert a["in_model"].tolist() == b["in_model"].tolist()
+
+
+@pytest.mark.slow
+def test_priorities_equal_the_in_memory_path(both):
+    memory, pushed = both
+    key = ["sector", "level", "code"]
+    a = memory["priorities"]
+    assert len(a) > 0
+    a = _keyed_by(a, key)
+    b = _keyed_by(pushed["priorities"], key)
+    assert list(a.index) == list(b.index)
+    assert list(a.columns) == list(b.columns)
+    for column in a.columns:
+        if pd.api.types.is_float_dtype(a[column]):
+            _close(a[column], b[column])
+        else:
+            assert a[column].astype(str).tolist() == b[column].astype(str).tolist(), column
+
+
+def _keyed_by(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    return frame.set_index(key).sort_index()

@@ -26,6 +26,7 @@ import instruments
 from analysis import Settings
 from analysis import pushdown as pd_math
 from analysis.item_weights import model_items
+from analysis.priorities import driver_points, quadrants
 from analysis.respondent_weights import enterprise_shares
 from analysis.tables import attach_aggregation, family_of, headline_tables
 from survey.model import Wave
@@ -250,6 +251,33 @@ def item_means(long: pd.DataFrame, per_ent: pd.DataFrame, shares: pd.Series,
     return pd.DataFrame(rows)
 
 
+def priorities(fits: dict, stats: pd.DataFrame, items: pd.DataFrame, shares: pd.Series,
+               models: dict[str, dict], settings) -> pd.DataFrame:
+    """The ``priorities`` table (`analysis.tables.priorities`): importance-performance points
+    per sector, a construct's performance ``sum_e w_e t_e / sum_e w_e n_e`` (``t_e``, ``n_e``:
+    its enterprise's score total and scored respondents, ``w_e = a_e / n_all``), an item's
+    its weighted mean (the ``items`` table); importance from the PLS total effects."""
+    w = shares.reindex(stats["enterprise_id"]).to_numpy(float) / stats["n_all"].to_numpy(float)
+    stats = stats.assign(wt=w * stats["total"], wn=w * stats["n_valid"])
+    frames = []
+    for code, iw in fits.items():
+        if iw.fit is None:
+            continue
+        blocks = list(models[code]["blocks"])
+        got = stats[stats["sector"] == code].groupby("construct")[["wt", "wn"]].sum()
+        got = got.reindex(blocks)
+        sector_items = items[(items["sector"] == code) & items["in_model"]]
+        perf = pd.Series(np.r_[(got["wt"] / got["wn"]).to_numpy(float),
+                               sector_items["mean"].to_numpy(float)],
+                         index=blocks + list(sector_items["item"]))
+        pts = driver_points(iw.fit.total_effects, iw.weights, models[code]["blocks"], perf)
+        for level in ("construct", "item"):
+            sel = pts[pts["level"] == level]
+            if len(sel):
+                frames.append(quadrants(sel, split=settings.quadrant_split).assign(sector=code))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def _each(session: Session, sql: str, params: dict, ranges: list) -> list:
     """The rows of a pivot query run once per range ``(lo, hi)`` of enterprise ids."""
     query, bind, out = text(sql), params | {"hundred": 100.0}, []
@@ -309,20 +337,21 @@ def compute_pushdown(session: Session, wave: Wave, settings: Settings | None = N
     sectors = sectors[sectors["sector"].isin(set(present["sector"]))].reset_index(drop=True)
     enterprises, categories = frames.enterprises_frame(session), frames.categories_frame(session)
     models = _models(sectors, present)
-    counted, weight_rows, weights = settings.include_quarantined, [], {}
+    counted, weight_rows, weights, fits = settings.include_quarantined, [], {}, {}
     bind, keep = {"wave": wave.id, "no": False}, {}
     for code, (n, moments) in _moments(session, bind, models, counted, keep).items():
         iw = pd_math.item_weights(n, moments, models[code], settings, code)
         weight_rows += pd_math.weight_rows(code, models[code], iw)
-        weights[code] = iw.weights
+        weights[code], fits[code] = iw.weights, iw
     stats = _stats(session, bind, models, weights, settings, counted, keep["ranges"])
     stats = pd.DataFrame(stats, columns=pd_math.STAT_COLUMNS)
     present_e = pd.Index(sorted(stats["enterprise_id"].unique()))
     shares = enterprise_shares(enterprises, present_e)
     indices = pd_math.indices(stats, shares, sectors, categories, settings)
     tables = headline_tables(indices, enterprises, sectors, categories, settings)
-    tables.update(indices=indices, item_weights=pd.DataFrame(weight_rows),
-                  items=item_means(keep["long"], keep["per_ent"], shares, models))
+    items = item_means(keep["long"], keep["per_ent"], shares, models)
+    tables.update(indices=indices, item_weights=pd.DataFrame(weight_rows), items=items,
+                  priorities=priorities(fits, stats, items, shares, models, settings))
     no_rows = pd.DataFrame({"enterprise_id": [], "sector": [], "quarantined": []})
     attach_aggregation(tables, no_rows, enterprises, sectors, categories, shares)
     _attach_intake(tables, intake(session, wave), sectors, categories)
