@@ -8,7 +8,8 @@ fresh process, computes the wave with `survey.ops.pushdown.compute_pushdown` and
 
     scale: N responses in the database, compute T s (T/N s per million), peak RSS M MB
 
-(time per million responses: equal figures across N mean linear growth; peak RSS of the computing process). Default N: 1M and 5M; --full adds 10M.
+(equal seconds per million across N mean time linear in N; peak RSS of the computing
+process). Default N: 1M and 5M; --full adds 10M.
 """
 
 from __future__ import annotations

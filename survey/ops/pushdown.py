@@ -1,16 +1,21 @@
 """A wave computed inside the database: SQL aggregates per enterprise, then `analysis.pushdown`.
 
-Two queries per sector, each a plain ``GROUP BY`` over one wave's responses and answers
+Plain ``GROUP BY`` queries over one wave's responses and answers, for all sectors at once
 (standard SQL: SQLite and PostgreSQL run the same text; every aggregate is grouped by
 enterprise first, so a database distributed by enterprise, e.g. Citus with ``response``
 and ``answer`` co-located on ``enterprise_id``, runs them on each shard):
 
-1. the moments of the 0-100 item scores (``analysis.pushdown.covariance``), from which
-   Python fits PLS and gets the item weights;
-2. with those weights bound as parameters, each response's construct scores and, per
-   enterprise, their count, sum and centred sum of squares (two passes, the mean first).
+1. long form, no pivot: per enterprise and item, the answered count and the sum of the
+   raw values (Python rescales them to 0-100 sums and means);
+2. one pivot per response (its answer rows joined to a ``VALUES`` table of each sector's
+   items: position, scale, block, bound mean and weight): per enterprise ``sum z_i z_j``
+   of the centred, mean-replaced items, from which Python fits PLS (the item weights);
+3. the same pivot with the weights bound: per enterprise and construct the count, sum
+   and sum of squares of the respondent scores.
 
-Python then holds arrays the size of the enterprises, whatever the number of responses.
+Passes 2 and 3 run once per range of enterprises holding about :data:`BATCH` responses, so
+the per-response grouping never outgrows memory and the work grows linearly with the
+responses. Python then holds arrays the size of the enterprises, whatever their number.
 """
 
 from __future__ import annotations
