@@ -159,3 +159,18 @@ def test_priorities_equal_the_in_memory_path(both):
 
 def _keyed_by(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     return frame.set_index(key).sort_index()
+
+
+@pytest.mark.slow
+def test_psu_totals_equal_the_in_memory_path(both):
+    memory, pushed = both
+    key = ["level", "unit", "construct", "psu"]
+    a = memory["psu_totals"]
+    assert len(a) > 0
+    a = a.assign(unit=a["unit"].astype(str), psu=a["psu"].astype(str)).set_index(key)
+    b = pushed["psu_totals"]
+    b = b.assign(unit=b["unit"].astype(str), psu=b["psu"].astype(str)).set_index(key)
+    a, b = a.sort_index(), b.sort_index()
+    assert list(a.index) == list(b.index)
+    assert a["stratum"].astype(str).tolist() == b["stratum"].astype(str).tolist()
+    _close(a["total"], b["total"])

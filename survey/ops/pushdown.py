@@ -356,6 +356,7 @@ def compute_pushdown(session: Session, wave: Wave, settings: Settings | None = N
     tables = headline_tables(indices, enterprises, sectors, categories, settings)
     items = item_means(keep["long"], keep["per_ent"], shares, models)
     tables.update(indices=indices, item_weights=pd.DataFrame(weight_rows), items=items,
+                  psu_totals=indices.attrs.pop("psu_totals"),
                   priorities=priorities(fits, stats, items, shares, models, settings))
     no_rows = pd.DataFrame({"enterprise_id": [], "sector": [], "quarantined": []})
     attach_aggregation(tables, no_rows, enterprises, sectors, categories, shares)
