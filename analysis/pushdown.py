@@ -36,6 +36,7 @@ from analysis.diagnostics import LOADING_FLOOR
 from analysis.estimates import UnitEstimates
 from analysis.item_weights import CONSTRUCTS, ItemWeights
 
+PSU_COLUMNS = ["level", "unit", "construct", "stratum", "psu", "total"]
 STAT_COLUMNS = ["enterprise_id", "sector", "construct", "n_all", "n_valid", "total", "ss"]
 
 
@@ -133,13 +134,14 @@ def indices(stats: pd.DataFrame, shares: pd.Series, sectors: pd.DataFrame,
     statistics (:data:`STAT_COLUMNS`): enterprises with respondent PSUs, then sectors,
     categories and the district with enterprise PSUs in sector strata, per construct."""
     sector_codes = list(sectors["sector"])
-    parts = []
+    parts, psu_parts = [], []
     for construct in CONSTRUCTS:
         part = stats[stats["construct"] == construct].sort_values("enterprise_id")
         if not len(part) or not part["n_valid"].any():
             continue
         ent = _enterprise_rows(part, settings.ci_level)
-        agg = _aggregate_rows(part, shares, sector_codes, sectors, categories, settings)
+        agg, psu = _aggregate_rows(part, shares, sector_codes, sectors, categories, settings)
+        psu_parts.append(psu.assign(construct=construct)[PSU_COLUMNS])
         for frame in (ent, agg):
             frame.insert(2, "construct", construct)
         parts += [ent, agg]
@@ -148,7 +150,9 @@ def indices(stats: pd.DataFrame, shares: pd.Series, sectors: pd.DataFrame,
         out["df_design"] = out["df_design"].fillna(out["df"])
     for col in ("estimate", "ci_low", "ci_high"):
         out[col] = out[col].clip(0.0, 100.0)
-    return out.dropna(subset=["estimate"]).reset_index(drop=True)
+    out = out.dropna(subset=["estimate"]).reset_index(drop=True)
+    out.attrs["psu_totals"] = pd.concat(psu_parts, ignore_index=True)
+    return out
 
 
 def _enterprise_rows(part: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -166,7 +170,8 @@ def _enterprise_rows(part: pd.DataFrame, level: float) -> pd.DataFrame:
 
 
 def _aggregate_rows(part, shares, sector_codes, sectors, categories, settings):
-    """Sector, category and district composites from one row per enterprise."""
+    """Sector, category and district composites from one row per enterprise, and their
+    PSU totals (the ``psu_totals`` rows of this construct, as the in-memory path's)."""
     sec = pd.Index(sector_codes).get_indexer(part["sector"].astype(object))
     ent_code, _levels = codes(part["enterprise_id"])
     n = part["n_valid"].to_numpy(float)
@@ -181,7 +186,7 @@ def _aggregate_rows(part, shares, sector_codes, sectors, categories, settings):
     small = settings.small_sample
     out = dsg.domain_composites(design, ybar, sec, coef, level=settings.ci_level, weight=a,
                                 n_domains=len(sector_codes), small_sample=small,
-                                small_sample_seed=settings.seed)
+                                small_sample_seed=settings.seed, psu_totals=True)
     # n and n_eff count respondents: each carries a_e / n_e within its enterprise
     n_s = np.bincount(sec, weights=n, minlength=len(sector_codes))
     big_a = np.bincount(sec, weights=a, minlength=len(sector_codes))
@@ -194,5 +199,19 @@ def _aggregate_rows(part, shares, sector_codes, sectors, categories, settings):
     out["n_eff"] = np.where(out["estimate"].notna(), n_eff, np.nan)
     out.insert(0, "unit", [u for _, u in labels])
     out.insert(0, "level", [lv for lv, _ in labels])
-    return out
+    return out, _psu_rows(design, out.attrs["psu_totals"], labels, _levels, ent_code,
+                          sector_codes)
+
+
+def _psu_rows(design, totals, labels, levels, ent_code, sector_codes) -> pd.DataFrame:
+    """One row per unit and PSU with a non-zero total of the unit's linearised variable."""
+    stratum = np.asarray(sector_codes, dtype=object)[design.psu_stratum]
+    first = np.unique(design.psu, return_index=True)[1]
+    psu_id = np.asarray(levels, dtype=object)[ent_code[first]]
+    frames = []
+    for j, (level, unit) in enumerate(labels):
+        nz = totals[:, j] != 0
+        frames.append(pd.DataFrame({"level": level, "unit": unit, "stratum": stratum[nz],
+                                    "psu": psu_id[nz], "total": totals[nz, j]}))
+    return pd.concat(frames, ignore_index=True)
 

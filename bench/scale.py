@@ -6,9 +6,10 @@ with the migrations, adds the demo district's 14 sectors with `--enterprises` en
 loads N responses (~20 answers each, drawn from analysis.simulate) with COPY, then, in a
 fresh process, computes the wave with `survey.ops.pushdown.compute_pushdown` and prints
 
-    scale: N responses in the database, compute T s, peak RSS M MB
+    scale: N responses in the database, compute T s (T/N s per million), peak RSS M MB
 
-(peak RSS of the computing process). Default N: 1M and 5M; --full adds 10M.
+(equal seconds per million across N mean time linear in N; peak RSS of the computing
+process). Default N: 1M and 5M; --full adds 10M.
 """
 
 from __future__ import annotations
@@ -215,8 +216,8 @@ def run(n: int, n_enterprises: int) -> str:
             stop()
     seconds, rss = float(out[-2]), float(out[-1])
     print(f"(load {n:,} responses by COPY: {loaded:.0f} s)", file=sys.stderr)
-    return (f"scale: {n:,} responses in the database, compute {seconds:.1f} s, "
-            f"peak RSS {rss:.0f} MB")
+    return (f"scale: {n:,} responses in the database, compute {seconds:.1f} s "
+            f"({seconds / (n / 1e6):.1f} s per million), peak RSS {rss:.0f} MB")
 
 
 def main() -> None:

@@ -125,3 +125,52 @@ def test_unsupported_settings_are_refused_with_a_message(change, words):
     settings = Settings(**({"influence_cap": None, "raking": False} | change))
     with pytest.raises(ValueError, match=words):
         pd_math.check_supported(settings, {"s": {"sex": {"f": 1, "m": 1}}})
+
+
+@pytest.mark.slow
+def test_item_means_equal_the_in_memory_path(both):
+    memory, pushed = both
+    key = ["sector", "item"]
+    a = memory["items"].set_index(key).sort_index()
+    b = pushed["items"].set_index(key).sort_index()
+    assert list(a.index) == list(b.index)
+    _close(a["mean"], b["mean"])
+    assert a["n"].tolist() == b["n"].tolist()
+    assert a["construct"].tolist() == b["construct"].tolist()
+    assert a["in_model"].tolist() == b["in_model"].tolist()
+
+
+@pytest.mark.slow
+def test_priorities_equal_the_in_memory_path(both):
+    memory, pushed = both
+    key = ["sector", "level", "code"]
+    a = memory["priorities"]
+    assert len(a) > 0
+    a = _keyed_by(a, key)
+    b = _keyed_by(pushed["priorities"], key)
+    assert list(a.index) == list(b.index)
+    assert list(a.columns) == list(b.columns)
+    for column in a.columns:
+        if pd.api.types.is_float_dtype(a[column]):
+            _close(a[column], b[column])
+        else:
+            assert a[column].astype(str).tolist() == b[column].astype(str).tolist(), column
+
+
+def _keyed_by(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    return frame.set_index(key).sort_index()
+
+
+@pytest.mark.slow
+def test_psu_totals_equal_the_in_memory_path(both):
+    memory, pushed = both
+    key = ["level", "unit", "construct", "psu"]
+    a = memory["psu_totals"]
+    assert len(a) > 0
+    a = a.assign(unit=a["unit"].astype(str), psu=a["psu"].astype(str)).set_index(key)
+    b = pushed["psu_totals"]
+    b = b.assign(unit=b["unit"].astype(str), psu=b["psu"].astype(str)).set_index(key)
+    a, b = a.sort_index(), b.sort_index()
+    assert list(a.index) == list(b.index)
+    assert a["stratum"].astype(str).tolist() == b["stratum"].astype(str).tolist()
+    _close(a["total"], b["total"])
