@@ -147,8 +147,9 @@ def item_means(fits, r, est) -> pd.DataFrame:
 def _wmeans(y: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Column-wise weighted means over the non-missing rows."""
     ok = ~np.isnan(y)
+    # float counts, not the bool mask: a float @ bool product skips BLAS (~2x slower)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (w @ np.where(ok, y, 0.0)) / (w @ ok)
+        return (w @ np.where(ok, y, 0.0)) / (w @ ok.astype(float))
 
 
 def add_bootstrap(tables, boot, report):
