@@ -8,6 +8,8 @@ from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAr
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from survey.ops import holidays
+
 FAMILY_LABELS = {
     "service": _l("Services"),
     "product": _l("Products"),
@@ -68,7 +70,8 @@ class SectorForm(FlaskForm):
 class CalendarYearForm(FlaskForm):
     """A year's holiday notice: its days off and its adjusted working weekends (调休)."""
 
-    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
+    year = IntegerField(_l("Year"), validators=[
+        InputRequired(), NumberRange(holidays.YEARS.start, holidays.YEARS.stop - 1)])
     days_off = TextAreaField(
         _l("Days off"), validators=[DataRequired(), Length(max=4000)],
         description=_l("One per line: a date or a range, then the holiday's name, e.g. "

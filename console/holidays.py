@@ -58,7 +58,7 @@ def enter_holidays():
 def clear_holidays(year: int):
     """Remove the bureau's entries of a year (the package or the plain week applies)."""
     session = get_session()
-    if not 2000 <= year <= 2100:
+    if year not in holidays.YEARS:
         flash(_("No such year."), "error")
     else:
         holidays.clear_year(session, current_user, year)

@@ -65,11 +65,6 @@ class WorkingCalendar:
 PACKAGE_ONLY = WorkingCalendar()
 
 
-def is_working_day(day: dt.date, calendar: WorkingCalendar = PACKAGE_ONLY) -> bool:
-    """Whether ``day`` is a working day in China under `calendar`."""
-    return calendar.is_working_day(day)
-
-
 def add_working_days(start: dt.datetime, days: int, zone: dt.tzinfo,
                      calendar: WorkingCalendar = PACKAGE_ONLY) -> dt.datetime:
     """`start` moved forward by `days` working days (days off skipped), same local time.

@@ -14,6 +14,7 @@ from survey.model import CalendarDay
 from survey.ops import audit
 from survey.ops.deadlines import WorkingCalendar
 
+YEARS = range(2000, 2101)  # the years a notice may be entered for
 MAX_LINES = 60  # a notice has about seven holidays and a few adjusted weekends
 MAX_SPAN = 14   # days in one range (the longest holiday is the Spring Festival's ~9)
 LINE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\s*(?:\.\.|~|～|至|to)\s*(\d{4}-\d{2}-\d{2}))?"
@@ -47,12 +48,21 @@ def unknown_years(session: Session, day: dt.date) -> list[int]:
     return [y for y in years if not calendar.knows(y)]
 
 
+def _in_year(year: int):
+    return CalendarDay.day.between(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
 def entered_days(session: Session, year: int) -> list[CalendarDay]:
     """The bureau's rows of `year`, in date order."""
     return list(session.scalars(
-        select(CalendarDay).where(CalendarDay.day >= dt.date(year, 1, 1),
-                                  CalendarDay.day <= dt.date(year, 12, 31))
-        .order_by(CalendarDay.day)))
+        select(CalendarDay).where(_in_year(year)).order_by(CalendarDay.day)))
+
+
+def _remove_year(session: Session, year: int) -> list[tuple[str, bool]]:
+    """Delete the bureau's rows of `year`; returns them as (date, working) for the audit."""
+    before = [(d.day.isoformat(), d.working) for d in entered_days(session, year)]
+    session.execute(delete(CalendarDay).where(_in_year(year)))
+    return before
 
 
 def parse_days(text: str, year: int, *, what: str) -> dict[dt.date, str]:
@@ -91,7 +101,7 @@ def parse_days(text: str, year: int, *, what: str) -> dict[dt.date, str]:
 def notice(year: int, off_text: str, working_text: str) -> YearNotice:
     """A year's notice from the two text fields, checked: at least one day off, adjusted
     working days only on weekends, and no day both off and working."""
-    if not 2000 <= year <= 2100:
+    if year not in YEARS:
         raise CalendarInputError(_("The year must be between 2000 and 2100."))
     off = parse_days(off_text, year, what=_("Days off"))
     working = parse_days(working_text, year, what=_("Adjusted working days"))
@@ -110,9 +120,7 @@ def enter_year(session: Session, user, entered: YearNotice) -> int:
     """Replace the bureau's rows of the notice's year with its days (audited); returns how
     many rows it wrote."""
     year = entered.year
-    before = [(d.day.isoformat(), d.working) for d in entered_days(session, year)]
-    session.execute(delete(CalendarDay).where(CalendarDay.day >= dt.date(year, 1, 1),
-                                              CalendarDay.day <= dt.date(year, 12, 31)))
+    before = _remove_year(session, year)
     rows = [CalendarDay(day=d, working=False, note=n, entered_by=getattr(user, "id", None))
             for d, n in entered.off.items()]
     rows += [CalendarDay(day=d, working=True, note=n, entered_by=getattr(user, "id", None))
@@ -125,8 +133,6 @@ def enter_year(session: Session, user, entered: YearNotice) -> int:
 
 def clear_year(session: Session, user, year: int) -> int:
     """Remove the bureau's rows of `year` (the package or the plain week applies again)."""
-    before = [(d.day.isoformat(), d.working) for d in entered_days(session, year)]
-    session.execute(delete(CalendarDay).where(CalendarDay.day >= dt.date(year, 1, 1),
-                                              CalendarDay.day <= dt.date(year, 12, 31)))
+    before = _remove_year(session, year)
     audit.record(session, user, "clear", "calendar_year", year, before={"days": before})
     return len(before)
