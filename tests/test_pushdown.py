@@ -34,8 +34,15 @@ def both(demo_app):
         session.close()
 
 
-def _keyed(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
-    return frame.assign(unit=frame["unit"].astype(str)).set_index(key).sort_index()
+def _aligned(both, table: str, key: list[str], text: tuple[str, ...] = ()):
+    """The in-memory and the pushed-down `table`, indexed by `key` (the `text` columns as
+    strings) and sorted; both must hold the same keys."""
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(**{c: frame[c].astype(str) for c in text}).set_index(key).sort_index()
+
+    a, b = (keyed(side[table]) for side in both)
+    assert list(a.index) == list(b.index)
+    return a, b
 
 
 def _close(a: pd.Series, b: pd.Series) -> None:
@@ -46,9 +53,7 @@ def _close(a: pd.Series, b: pd.Series) -> None:
 
 @pytest.mark.slow
 def test_indices_equal_the_in_memory_path(both):
-    memory, pushed = both
-    a, b = _keyed(memory["indices"], KEY), _keyed(pushed["indices"], KEY)
-    assert list(a.index) == list(b.index)
+    a, b = _aligned(both, "indices", KEY, text=("unit",))
     assert set(a.index.get_level_values("level")) == {"enterprise", "sector", "category",
                                                        "family", "district"}
     for column in ("estimate", "se", "df", "ci_low", "ci_high", "n", "n_eff", "df_design"):
@@ -57,11 +62,7 @@ def test_indices_equal_the_in_memory_path(both):
 
 @pytest.mark.slow
 def test_item_weights_equal_the_in_memory_pls(both):
-    memory, pushed = both
-    key = ["sector", "item"]
-    a = memory["item_weights"].set_index(key).sort_index()
-    b = pushed["item_weights"].set_index(key).sort_index()
-    assert list(a.index) == list(b.index)
+    a, b = _aligned(both, "item_weights", ["sector", "item"])
     for column in ("index_weight", "outer_weight", "loading"):
         _close(a[column], b[column])
     assert (a["method"] == b["method"]).all()
@@ -71,9 +72,7 @@ def test_item_weights_equal_the_in_memory_pls(both):
 @pytest.mark.slow
 @pytest.mark.parametrize("table", ["district", "categories", "sectors", "enterprises"])
 def test_headline_tables_equal_the_in_memory_path(both, table):
-    memory, pushed = both
-    a, b = _keyed(memory[table], ["unit"]), _keyed(pushed[table], ["unit"])
-    assert list(a.index) == list(b.index)
+    a, b = _aligned(both, table, ["unit"], text=("unit",))
     for column in a.columns:
         if pd.api.types.is_numeric_dtype(a[column]) and not pd.api.types.is_bool_dtype(
                 a[column]):
@@ -129,11 +128,7 @@ def test_unsupported_settings_are_refused_with_a_message(change, words):
 
 @pytest.mark.slow
 def test_item_means_equal_the_in_memory_path(both):
-    memory, pushed = both
-    key = ["sector", "item"]
-    a = memory["items"].set_index(key).sort_index()
-    b = pushed["items"].set_index(key).sort_index()
-    assert list(a.index) == list(b.index)
+    a, b = _aligned(both, "items", ["sector", "item"])
     _close(a["mean"], b["mean"])
     assert a["n"].tolist() == b["n"].tolist()
     assert a["construct"].tolist() == b["construct"].tolist()
@@ -142,13 +137,8 @@ def test_item_means_equal_the_in_memory_path(both):
 
 @pytest.mark.slow
 def test_priorities_equal_the_in_memory_path(both):
-    memory, pushed = both
-    key = ["sector", "level", "code"]
-    a = memory["priorities"]
+    a, b = _aligned(both, "priorities", ["sector", "level", "code"])
     assert len(a) > 0
-    a = _keyed_by(a, key)
-    b = _keyed_by(pushed["priorities"], key)
-    assert list(a.index) == list(b.index)
     assert list(a.columns) == list(b.columns)
     for column in a.columns:
         if pd.api.types.is_float_dtype(a[column]):
@@ -157,20 +147,10 @@ def test_priorities_equal_the_in_memory_path(both):
             assert a[column].astype(str).tolist() == b[column].astype(str).tolist(), column
 
 
-def _keyed_by(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
-    return frame.set_index(key).sort_index()
-
-
 @pytest.mark.slow
 def test_psu_totals_equal_the_in_memory_path(both):
-    memory, pushed = both
-    key = ["level", "unit", "construct", "psu"]
-    a = memory["psu_totals"]
+    a, b = _aligned(both, "psu_totals", ["level", "unit", "construct", "psu"],
+                    text=("unit", "psu"))
     assert len(a) > 0
-    a = a.assign(unit=a["unit"].astype(str), psu=a["psu"].astype(str)).set_index(key)
-    b = pushed["psu_totals"]
-    b = b.assign(unit=b["unit"].astype(str), psu=b["psu"].astype(str)).set_index(key)
-    a, b = a.sort_index(), b.sort_index()
-    assert list(a.index) == list(b.index)
     assert a["stratum"].astype(str).tolist() == b["stratum"].astype(str).tolist()
     _close(a["total"], b["total"])
