@@ -30,7 +30,8 @@ def start_gunicorn(app: str, env: dict, port: int, log: Path, workers: int) -> s
     loopback, in its own process group, its output in `log`; engines are made after fork."""
     gunicorn = Path(sys.executable).parent / "gunicorn"
     cmd = [str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-           "--chdir", str(ROOT), "--config", str(ROOT / "gunicorn.conf.py"), "--log-level", "warning", app]
+           "--chdir", str(ROOT), "--config", str(ROOT / "gunicorn.conf.py"),
+           "--log-level", "warning", app]
     with log.open("wb") as out:
         return subprocess.Popen(cmd, env=os.environ | env, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)

@@ -9,9 +9,7 @@ import pytest
 
 from survey import db as survey_db
 from survey.model import Response
-
-from survey.ops.deadlines import (WorkingCalendar, add_working_days, complaint_state,
-                                  package_knows)
+from survey.ops.deadlines import WorkingCalendar, add_working_days, complaint_state, package_knows
 from tests.portal_support import (  # noqa: F401  (fixtures)
     csrf,
     make_enterprise_user,

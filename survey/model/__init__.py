@@ -5,8 +5,17 @@ registers every table on the one ``Base``. Each module lists its public names on
 its ``__all__``.
 """
 
-from survey.model import (accounts, base, calendar, field, integrity, portal, programme,
-                          responses, results)
+from survey.model import (
+    accounts,
+    base,
+    calendar,
+    field,
+    integrity,
+    portal,
+    programme,
+    responses,
+    results,
+)
 from survey.model.accounts import *  # noqa: F403
 from survey.model.base import *  # noqa: F403
 from survey.model.calendar import *  # noqa: F403
