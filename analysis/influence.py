@@ -96,8 +96,12 @@ def improbable_day(typical: float, n_days: int, *, alpha: float = ALPHA,
 
 def day_cap_factors(enterprise: pd.Series, submitted_at: pd.Series, *, tz: str,
                     cap: float = 5.0, floor: float = 10.0, alpha: float = ALPHA,
-                    day_cv2: float = DAY_CV2) -> np.ndarray:
+                    day_cv2: float | None = DAY_CV2) -> np.ndarray:
     """Per-response weight factors (mean 1 within each enterprise) of the day cap.
+
+    A day counts for at most ``K = max(cap m, q, floor)`` responses, ``m`` the typical day and
+    ``q`` :func:`improbable_day`; ``day_cv2=None`` drops ``q`` (the former rule, kept to
+    recompute results stored under it).
 
     ``enterprise`` and ``submitted_at`` (aware) are aligned; days are local days of ``tz``
     between the first and last response of the frame (the wave's days so far).
@@ -118,7 +122,8 @@ def day_cap_factors(enterprise: pd.Series, submitted_at: pd.Series, *, tz: str,
         rows = np.flatnonzero(ent_code == e)
         c = np.bincount(day[rows], minlength=n_days).astype(float)
         m = typical_day(c)
-        k = max(cap * m, improbable_day(m, n_days, alpha=alpha, day_cv2=day_cv2), floor)
+        q = 0.0 if day_cv2 is None else improbable_day(m, n_days, alpha=alpha, day_cv2=day_cv2)
+        k = max(cap * m, q, floor)
         v = capped_counts(c, k)
         f = np.divide(v, c, out=np.ones_like(c), where=c > 0)[day[rows]]
         out[rows] = f / f.mean()

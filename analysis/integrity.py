@@ -42,16 +42,31 @@ METHODOLOGY = {
 }
 
 
+# The day cap's sentence under the former rule K = max(cap m, floor) (influence_day_cv2
+# None), for the annex of a result computed before the quantile term existed.
+FORMER_DAY_CAP = {
+    "en": ("In the estimator no local day may carry more of its enterprise's weight than "
+           "{cap:g} typical days or {floor:g} responses, whichever is larger."),
+    "zh": ("估计中任一自然日在该企业权重中所占的分量，"
+           "不超过典型日的{cap:g}倍与{floor:g}份答卷中的较大者。"),
+}
+CAP_SENTENCE_START = {"en": "In the estimator", "zh": "估计中"}
+
+
 def methodology_paragraph(lang: str = "zh", *, cap: float | None = 5.0, floor: float = 10.0,
                           alpha: float = ALPHA, influence_alpha: float = influence.ALPHA,
-                          day_cv2: float = influence.DAY_CV2) -> str:
-    """The annex paragraph on the integrity checks in ``lang`` ("zh" or "en")."""
+                          day_cv2: float | None = influence.DAY_CV2) -> str:
+    """The annex paragraph on the integrity checks in ``lang`` ("zh" or "en"): the day cap's
+    sentence is dropped when the cap is off (``cap=None``) and states the former rule
+    ``max(cap m, floor)`` when ``day_cv2`` is None."""
     if lang not in METHODOLOGY:
         raise ValueError(f"lang must be one of {sorted(METHODOLOGY)}")
     text = METHODOLOGY[lang].format(alpha=alpha, cap=cap or 0, floor=floor,
-                                     ialpha=influence_alpha, cv2=day_cv2)
-    if cap is None:  # the day cap is switched off: drop its sentence
-        text = text.rsplit("In the estimator" if lang == "en" else "估计中", 1)[0].rstrip()
+                                     ialpha=influence_alpha, cv2=day_cv2 or 0)
+    if cap is None or day_cv2 is None:
+        text = text.rsplit(CAP_SENTENCE_START[lang], 1)[0].rstrip()
+    if cap is not None and day_cv2 is None:
+        text += ("" if lang == "zh" else " ") + FORMER_DAY_CAP[lang].format(cap=cap, floor=floor)
     return text
 
 

@@ -57,11 +57,13 @@ class Settings:
     # max(influence_cap x a typical day's count, the day count an honest day exceeds with
     # chance influence_alpha per wave under a negative binomial of squared CV
     # influence_day_cv2, influence_floor) responses' weight of its
-    # enterprise. None = off (results stored before the cap existed are read that way).
+    # enterprise. influence_cap None = off (results stored before the cap existed are read
+    # that way); influence_day_cv2 None = the former rule max(cap x typical, floor), without
+    # the quantile term (results stored before that term existed are read that way).
     influence_cap: float | None = 5.0
     influence_floor: float = 10.0
     influence_alpha: float = influence.ALPHA
-    influence_day_cv2: float = influence.DAY_CV2
+    influence_day_cv2: float | None = influence.DAY_CV2
     time_zone: str = "Asia/Shanghai"
 
     def __post_init__(self):
@@ -85,8 +87,10 @@ class Settings:
         if self.influence_cap is not None and not (self.influence_cap > 0
                                                    and self.influence_floor > 0):
             raise ValueError("influence_cap and influence_floor must be > 0")
-        if not (0 < self.influence_alpha < 1 and self.influence_day_cv2 > 0):
-            raise ValueError("influence_alpha must be in (0, 1) and influence_day_cv2 > 0")
+        if not (0 < self.influence_alpha < 1
+                and (self.influence_day_cv2 is None or self.influence_day_cv2 > 0)):
+            raise ValueError("influence_alpha must be in (0, 1) and influence_day_cv2 > 0 "
+                             "(or None)")
         if self.bootstrap_scheme == "rao_wu" and self.design == "census":
             raise ValueError("bootstrap_scheme='rao_wu' resamples enterprises, which "
                              "design='census' holds fixed")
@@ -110,19 +114,31 @@ class Settings:
 
     @classmethod
     def from_dict(cls, data: dict) -> Settings:
-        """Rebuild settings from :meth:`to_dict` output; unknown keys are an error.
-
-        Absent keys take their defaults, so a stored record from before a
-        setting existed still loads (``bootstrap_scheme`` then reads
-        ``by_design``).
+        """Rebuild settings from :meth:`to_dict` output or a wave's configured settings;
+        unknown keys are an error and absent keys take their defaults (so a record from
+        before a setting existed still loads: ``bootstrap_scheme`` then reads ``by_design``).
         """
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
         data = dict(data)
-        # a result stored before the day cap existed was computed without it
-        data.setdefault("influence_cap", None)
         if data.get("trim_bounds") is not None:
             data["trim_bounds"] = tuple(data["trim_bounds"])
         return cls(**data)
+
+    @classmethod
+    def from_stored(cls, data: dict) -> Settings:
+        """The settings a stored result was computed with (its ``settings`` dict).
+
+        As :meth:`from_dict`, except where today's default would misdescribe an old result:
+        no ``influence_cap`` means it was computed without the day cap, and a cap without
+        ``influence_day_cv2`` under the former rule ``K = max(cap m, floor)``
+        (``influence_day_cv2=None``).
+        """
+        data = dict(data)
+        if "influence_cap" not in data:
+            data["influence_cap"] = None
+        elif "influence_day_cv2" not in data:
+            data["influence_day_cv2"] = None
+        return cls.from_dict(data)

@@ -49,8 +49,6 @@ def scenario(sim, honest, target, n, spread, rng):
 
 def cap_settings(cv2) -> Settings:
     """The day cap with dispersion ``cv2`` (None: the quantile term off, ``K = max(5m, 10)``)."""
-    if cv2 is None:
-        return Settings(influence_alpha=0.5, influence_day_cv2=1e-9)
     return Settings(influence_day_cv2=cv2)
 
 

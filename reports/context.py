@@ -77,7 +77,7 @@ def bulletin_context(
     ctx["families"] = families.family_sections(result, locale)
     ctx["service_kind"] = families.kind_text("threshold", None, locale)
     ctx["ranking"] = ranking(result, locale, ranked_out(integrity))
-    ctx["integrity"] = integrity_annex(integrity, result.settings)
+    ctx["integrity"] = integrity_annex(integrity, result.settings, locale)
     ctx["data_quality"] = annex.data_quality(result, intake, locale)
     ctx["methodology"] = annex.methodology(result, aggregation_weights, locale)
     ctx["charts"] = chart_data(result, ctx, wave_code, previous, previous_code, history)

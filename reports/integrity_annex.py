@@ -8,22 +8,21 @@ from analysis.quality import reason_names
 from analysis.settings import Settings
 from reports.fmt import count
 
-FLAGS_ZH = reason_names("zh_CN")
-DEFAULTS = Settings()
 
-
-def integrity_annex(integrity: dict | None, settings: dict) -> dict:
-    """Plain rows for the annex from the frozen ``integrity`` metadata (held per sector and
-    reason, under review) and the result's settings (the day cap)."""
+def integrity_annex(integrity: dict | None, settings: dict, locale: str = "zh_CN") -> dict:
+    """Plain rows for the annex in ``locale``'s language ("zh…" Chinese, else English) from
+    the frozen ``integrity`` metadata (held per sector and reason, under review) and the
+    result's settings (the day cap)."""
     data = integrity or {}
-    cap = settings.get("influence_cap")
-    rows = [{"sector": r["sector"], "reason": FLAGS_ZH.get(r["reason"], r["reason"]),
+    names = reason_names(locale)
+    stored = Settings.from_stored(settings)
+    rows = [{"sector": r["sector"], "reason": names.get(r["reason"], r["reason"]),
              "held": count(r["held"]), "released": count(r["released"])}
             for r in data.get("by_sector", [])]
     paragraph = methodology_paragraph(
-        "zh", cap=cap, floor=settings.get("influence_floor", DEFAULTS.influence_floor),
-        influence_alpha=settings.get("influence_alpha", DEFAULTS.influence_alpha),
-        day_cv2=settings.get("influence_day_cv2", DEFAULTS.influence_day_cv2))
+        "zh" if locale.lower().startswith("zh") else "en", cap=stored.influence_cap,
+        floor=stored.influence_floor, influence_alpha=stored.influence_alpha,
+        day_cv2=stored.influence_day_cv2)
     return {"paragraph": paragraph, "rows": rows,
             "under_review": [r["name"] for r in data.get("under_review", [])]}
 

@@ -114,6 +114,9 @@ def test_day_cap_bounds_a_packed_day_and_keeps_enterprise_totals():
     assert f[days == 12].sum() / f.sum() == pytest.approx(k / 90)
     honest = day_cap_factors(ent[:30], t[:30], tz="UTC")
     np.testing.assert_allclose(honest, 1.0)
+    # the former rule (day_cv2=None): K = max(5 x 1 typical, 10) = 10 responses' worth
+    former = day_cap_factors(ent, t, tz="UTC", cap=5.0, floor=10.0, day_cv2=None)
+    assert former[days == 12].sum() / former.sum() == pytest.approx(10 / 90)
 
 
 @pytest.mark.parametrize("typical, days, cv2", [(1.2, 31, 3.0), (5.0, 7, 1.0), (0.3, 31, 0.5)])
@@ -130,11 +133,19 @@ def test_improbable_day_is_the_gamma_poisson_quantile(typical, days, cv2):
         improbable_day(-1.0, days)
 
 
-def test_settings_without_the_cap_field_read_as_cap_off():
+def test_stored_results_read_with_the_rule_they_were_computed_with():
     stored = Settings().to_dict()
     del stored["influence_cap"], stored["influence_floor"], stored["time_zone"]
-    assert Settings.from_dict(stored).influence_cap is None
-    assert Settings.from_dict(Settings().to_dict()) == Settings()
+    assert Settings.from_stored(stored).influence_cap is None
+    before_quantile = Settings().to_dict()
+    del before_quantile["influence_alpha"], before_quantile["influence_day_cv2"]
+    former = Settings.from_stored(before_quantile)
+    assert former.influence_cap == 5.0 and former.influence_day_cv2 is None
+    assert Settings.from_stored(Settings().to_dict()) == Settings()
+    # a wave's configuration takes today's defaults for what it leaves out
+    configured = Settings.from_dict({"design": "census"})
+    assert configured.influence_day_cv2 == Settings().influence_day_cv2
+    assert Settings.from_dict({}).influence_cap == Settings().influence_cap
     with pytest.raises(ValueError):
         Settings(influence_cap=-1.0)
 

@@ -237,3 +237,24 @@ def test_a_tied_sector_is_listed_without_ranks_or_a_leader(waves):
     assert group["tied"] and group["rows"] == []
     assert [r["name"] for r in group["unranked"]] == sorted(members["name"])
     assert ctx["ranking"]["tied"] == len(members)
+
+
+@pytest.mark.parametrize("locale, reason, fragment", [
+    ("zh_CN", "到达量异常激增", "估计中"),
+    ("en", "Improbable surge of arrivals", "In the estimator")])
+def test_integrity_annex_speaks_the_edition_and_describes_the_stored_rule(locale, reason, fragment):
+    from analysis import Settings
+    from reports.integrity_annex import integrity_annex
+
+    frozen = {"by_sector": [{"sector": "S", "reason": "surge", "held": 3, "released": 1}]}
+    today = integrity_annex(frozen, Settings().to_dict(), locale)
+    assert today["rows"][0]["reason"] == reason
+    assert fragment in today["paragraph"] and "3" in today["paragraph"]  # squared CV 3
+    before_quantile = Settings().to_dict()
+    del before_quantile["influence_alpha"], before_quantile["influence_day_cv2"]
+    former = integrity_annex(frozen, before_quantile, locale)["paragraph"]
+    assert ("whichever is larger" in former) if locale == "en" else ("较大者" in former)
+    assert "negative binomial around" not in former and "负二项分布，已考虑" not in former
+    no_cap = Settings().to_dict()
+    del no_cap["influence_cap"]
+    assert fragment not in integrity_annex(frozen, no_cap, locale)["paragraph"]

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import instruments
-from analysis import Settings, respondent_scores, survey_mean
+from analysis import respondent_scores, survey_mean
 from survey.model import Answer, Enterprise, Response, Wave
-from survey.ops.compute import analyse, latest_result, parsed, wave_inputs
+from survey.ops.compute import analyse, latest_result, parsed, wave_inputs, wave_settings
 from survey.ops.frames import model_of
 
 
@@ -42,7 +42,7 @@ def exact_effect(session: Session, response: Response) -> dict:
     """
     wave = session.get(Wave, response.wave_id)
     enterprise = session.get(Enterprise, response.enterprise_id)
-    settings = Settings.from_dict(wave.analysis_settings or {})
+    settings = wave_settings(wave)
     inputs = wave_inputs(session, wave)
     frame = inputs["responses"]
     results = {}

@@ -87,11 +87,8 @@ def analyse(inputs: dict, settings: Settings, responses=None) -> WaveResult:
 
 
 def wave_settings(wave: Wave) -> Settings:
-    """The wave's method settings; a wave that does not set the day cap gets the default cap
-    (``Settings.from_dict`` reads its absence as "off" only for results stored before it)."""
-    data = dict(wave.analysis_settings or {})
-    data.setdefault("influence_cap", Settings().influence_cap)
-    return Settings.from_dict(data)
+    """The wave's method settings: those it configures, the defaults for the rest."""
+    return Settings.from_dict(wave.analysis_settings or {})
 
 
 def compute(session: Session, wave: Wave, settings: Settings | None = None) -> WaveResult:
