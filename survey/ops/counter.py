@@ -85,7 +85,7 @@ def find_display(session: Session, key: bytes, token: str) -> CollectionLink | N
     if found is None:
         return None
     link = session.get(CollectionLink, found[0])
-    if link is None or not (link.active and link.counter_display):
+    if link is None or not (link.active and link.counter_display and link.enterprise.active):
         return None
     return link if link.generation == found[1] else None
 

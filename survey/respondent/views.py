@@ -309,6 +309,10 @@ def privacy():
 
 
 def init_app(app: Flask) -> None:
-    """Register the respondent's blueprint; committed link changes empty the link cache."""
+    """Register the respondent's blueprints (the questionnaire, the counter display);
+    committed link changes empty the link cache."""
+    from survey.respondent import display
+
     app.register_blueprint(bp)
+    app.register_blueprint(display.bp)
     watch_changes()
