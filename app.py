@@ -45,6 +45,10 @@ DEFAULTS = {
     # Seconds a survey link's look-up is kept per process: a change committed elsewhere
     # (another worker, the CLI) reaches the survey within this time (0 = never kept).
     "LINK_CACHE_SECONDS": 2.0,
+    # Counter displays: their QR code's stamp changes every this many minutes; an answer
+    # with a stamp older than the grace counts as copied-link evidence.
+    "COUNTER_STAMP_MINUTES": 5,
+    "COUNTER_STAMP_GRACE_MINUTES": 30,
     "COMMENT_MAX_LENGTH": 1000,
     # Enterprise bulk import: rows per file, upload size (admins only), staging folder
     # between preview and confirmation (empty = instance/imports).

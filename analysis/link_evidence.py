@@ -1,5 +1,6 @@
 """Evidence that a link was copied: answers far outside opening hours, soon after a reprint,
-or with a link generation that had already been rotated out.
+with a link generation that had already been rotated out, or, on a link shown on a counter
+display, without a fresh stamp from the display.
 
 Each piece scores points (like log-likelihood ratios rounded to small integers); a response
 with ``score >= threshold`` is flagged ``copied_link``. The default weights: beyond the grace
@@ -7,8 +8,11 @@ after closing (or before opening) 1 point, more than ``far_hours`` beyond it 2 p
 ``reprint_hours`` after the link was reprinted 1 point (a new poster photographed and shared
 before many customers could see it); submitted with a generation older than the link's
 current one, after the rotation plus ``rotation_grace_minutes``, 3 points (the printed code
-was replaced, so the old one circulates elsewhere). The threshold 3 needs either a stale
-generation alone or a far-off-hours answer to a just-reprinted link.
+was replaced, so the old one circulates elsewhere); on a counter-display link, submitted
+without a valid stamp or with one issued more than ``stamp_grace_minutes`` earlier, 3 points
+(the code on the screen changes every few minutes: an answer that did not scan it recently
+came from a copy of the link). The threshold 3 needs either a stale generation or stamp
+alone, or a far-off-hours answer to a just-reprinted link.
 """
 
 from __future__ import annotations
@@ -34,15 +38,18 @@ def minutes_outside(local_minute, opens, closes) -> np.ndarray:
 
 def copied_link_score(frame: pd.DataFrame, *, grace_minutes: int = 120, far_hours: float = 4.0,
                       reprint_hours: float = 24.0, rotation_grace_minutes: float = 10.0,
-                      threshold: int = 3) -> pd.DataFrame:
+                      stamp_grace_minutes: float = 30.0, threshold: int = 3) -> pd.DataFrame:
     """Points of copied-link evidence per response and the ``copied_link`` flag.
 
     ``frame``: submitted_at (aware), local_minute, opens_minute, closes_minute; optional
     ``reprinted_at`` (the link's last reprint), ``generation`` (of the token used),
-    ``current_generation`` and ``rotated_at`` (when the token's generation was superseded).
+    ``current_generation`` and ``rotated_at`` (when the token's generation was superseded),
+    ``stamp_valid`` (True or False on a counter-display link, missing/NaN elsewhere) and
+    ``stamp_issued_at``.
     ``score = 1[d > grace] + 1[d > grace + 60 far_hours] + 1[0 <= t - reprinted_at <=
-    reprint_hours] + 3[generation < current_generation and t > rotated_at + grace]`` with
-    ``d`` the minutes outside the opening hours.
+    reprint_hours] + 3[generation < current_generation and t > rotated_at + grace]
+    + 3[counter and (not stamp_valid or t - stamp_issued_at > stamp_grace)]`` with ``d`` the
+    minutes outside the opening hours.
     """
     absent = [c for c in COLUMNS if c not in frame.columns]
     if absent:
@@ -60,5 +67,18 @@ def copied_link_score(frame: pd.DataFrame, *, grace_minutes: int = 120, far_hour
         late = (t > pd.to_datetime(frame["rotated_at"], utc=True)
                 + pd.Timedelta(minutes=rotation_grace_minutes)).to_numpy(bool)
         score += 3 * (stale & late)
+    if {"stamp_valid", "stamp_issued_at"} <= set(frame.columns):
+        score += 3 * _stamp_evidence(frame["stamp_valid"], frame["stamp_issued_at"], t,
+                                     stamp_grace_minutes)
     return pd.DataFrame({"minutes_outside": d, "score": score,
                          "copied_link": score >= threshold}, index=frame.index)
+
+
+def _stamp_evidence(valid: pd.Series, issued: pd.Series, t: pd.Series,
+                    grace_minutes: float) -> np.ndarray:
+    """1 where a counter-display answer had no valid stamp or one older than the grace."""
+    counter = valid.notna().to_numpy(bool)
+    ok = valid.eq(True).to_numpy(bool)
+    age = (t - pd.to_datetime(issued, utc=True)) / pd.Timedelta(minutes=1)
+    old = (age > grace_minutes).to_numpy(bool)  # NaN ages (no stamp) compare False
+    return (counter & (~ok | old)).astype(int)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
@@ -12,16 +12,19 @@ from sqlalchemy import case, func, select
 from console.blueprint import bp
 from survey import clock
 from survey.db import get_session
+from survey.keys import display_key
 from survey.model import CollectionLink, Enterprise, Sector, Wave
 from survey.model import Response as Answered
 from survey.ops import audit, posters
-from survey.ops.links import create_link, qr_png, qr_svg, rotate_link, survey_url
+from survey.ops.counter import display_token
+from survey.ops.links import create_link, display_url, qr_png, qr_svg, rotate_link, survey_url
 from survey.web.access import ADMIN, BUREAU, allow
 from survey.web.downloads import attachment
 from survey.web.params import parse_id
 from survey.web.rows import get_or_404
 
-LINK_FIELDS = ("token", "generation", "enterprise_id", "wave_id", "location", "active")
+LINK_FIELDS = ("token", "generation", "enterprise_id", "wave_id", "location", "active",
+               "counter_display")
 
 
 @bp.get("/waves/<int:wave_id>/links")
@@ -42,7 +45,12 @@ def links(wave_id: int):
         .order_by(Enterprise.name)
     ).all()
     return render_template("console/links.html", wave=wave, rows=rows,
-                           enterprises=enterprises, url_of=survey_url)
+                           enterprises=enterprises, url_of=survey_url, display_of=_display_url,
+                           minutes=current_app.config["COUNTER_STAMP_MINUTES"])
+
+
+def _display_url(link: CollectionLink) -> str:
+    return display_url(display_token(display_key(current_app.config), link))
 
 
 @bp.post("/waves/<int:wave_id>/links")
@@ -95,6 +103,27 @@ def rotate(link_id: int):
                  audit.snapshot(link, LINK_FIELDS))
     session.commit()
     flash(_("New QR code issued; the old one no longer works. Print the new poster."), "info")
+    return redirect(url_for("console.links", wave_id=link.wave_id), code=303)
+
+
+@bp.post("/links/<int:link_id>/counter")
+@allow(*ADMIN)
+def counter_display(link_id: int):
+    """Switch a link's counter-display mode on or off (audited)."""
+    session = get_session()
+    link = get_or_404(CollectionLink, link_id)
+    if not link.active:
+        flash(_("A retired link cannot be shown on a counter display."), "error")
+        return redirect(url_for("console.links", wave_id=link.wave_id), code=303)
+    before = audit.snapshot(link, LINK_FIELDS)
+    link.counter_display = request.form.get("on") == "1"
+    audit.record(session, current_user, "counter_display", "link", link.id, before,
+                 audit.snapshot(link, LINK_FIELDS))
+    session.commit()
+    if link.counter_display:
+        flash(_("Open the display URL on the counter's screen; it shows a QR code that changes "
+                "every %(n)d minutes. Reprint the link to revoke the URL.",
+                n=current_app.config["COUNTER_STAMP_MINUTES"]), "info")
     return redirect(url_for("console.links", wave_id=link.wave_id), code=303)
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Text, cast, or_, select
 
-from analysis.quality import REASONS, reason_names
+from analysis.quality import COPIED_LINK, REASONS, reason_names
 from console.blueprint import bp
 from survey.db import get_session
 from survey.model import Enterprise, QuarantineReview, Response, Wave
 from survey.ops import quarantine as quarantine_state
+from survey.ops.counter import stamp_note
 from survey.web.access import BUREAU, allow
 from survey.web.params import int_arg
 from survey.web.rows import get_or_404
@@ -64,7 +65,16 @@ def quarantine():
                                   .order_by(Enterprise.name)).all()
     return render_template("console/quarantine.html", rows=rows[:PAGE_SIZE], total=len(rows),
                            waves=waves, wave_id=wave_id, chosen=chosen, reviews=reviews,
-                           enterprises=enterprises, reason_names=reason_names(str(get_locale())))
+                           enterprises=enterprises, reason_names=reason_names(str(get_locale())),
+                           stamp_notes=_stamp_notes(rows[:PAGE_SIZE]))
+
+
+def _stamp_notes(rows) -> dict[int, tuple[str, int]]:
+    """Why a copied-link response's counter-display stamp counts against it, by response id."""
+    grace = current_app.config["COUNTER_STAMP_GRACE_MINUTES"]
+    notes = {r.id: stamp_note(r.stamp_valid, r.stamp_issued_at, r.submitted_at, grace)
+             for r, _name in rows if COPIED_LINK in (r.flags or [])}
+    return {rid: note for rid, note in notes.items() if note is not None}
 
 
 def _latest_reviews(session, ids: list[int]) -> dict[int, QuarantineReview]:

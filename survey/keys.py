@@ -33,6 +33,22 @@ def link_key(config: Mapping) -> bytes:
     return _derive(config.get("LINK_KEY") or config["SECRET_KEY"])
 
 
+@cache
+def _subkey(key: bytes, label: bytes) -> bytes:
+    return hmac.new(key, label, hashlib.sha256).digest()
+
+
+def stamp_key(config: Mapping) -> bytes:
+    """The MAC key of counter-display stamps: HMAC-SHA256(link key, "manyi.counter-stamp")."""
+    return _subkey(link_key(config), b"manyi.counter-stamp")
+
+
+def display_key(config: Mapping) -> bytes:
+    """The signing key of counter-display URLs: HMAC-SHA256(link key, "manyi.counter-display");
+    a survey token, signed with the link key itself, says nothing about it."""
+    return _subkey(link_key(config), b"manyi.counter-display")
+
+
 def hash_key(config: Mapping) -> str:
     """The key of the stored keyed hashes (addresses, devices, logins): HASH_KEY or SECRET_KEY."""
     return config.get("HASH_KEY") or config["SECRET_KEY"]

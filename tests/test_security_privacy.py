@@ -58,6 +58,7 @@ def test_access_log_keeps_console_paths_and_hides_activation_tokens():
     assert '"GET /console/quarantine?wave=3 HTTP/1.1" 200' in access_line(
         "/console/quarantine", "wave=3", FORMAT)
     assert "/portal/activate/-" in access_line(f"/portal/activate/{TOKEN}", "", FORMAT)
+    assert "/d/-" in access_line(f"/d/{TOKEN}", "", FORMAT)  # a counter display's secret URL
 
 
 def test_make_run_uses_the_private_access_log():

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -196,6 +197,9 @@ class CollectionLink(Base):
     # When the link was last reprinted (a new generation): answers far outside opening
     # hours just after a reprint are evidence of a copied link (analysis.link_evidence).
     reprinted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Shown on a screen at the counter whose QR code carries a stamp that changes every few
+    # minutes (survey.ops.counter): an answer without a fresh stamp is copied-link evidence.
+    counter_display: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="links")
     wave: Mapped[Wave] = relationship()

@@ -68,6 +68,10 @@ class Response(Base):
     field_assignment_id: Mapped[int | None] = mapped_column(
         ForeignKey("field_assignment.id"), index=True)
     flags: Mapped[list] = mapped_column(JSON, default=list)
+    # On a counter-display link: whether the stamp the answer came with verified (NULL on
+    # other links) and when that stamp was issued (survey.ops.counter).
+    stamp_valid: Mapped[bool | None] = mapped_column(Boolean)
+    stamp_issued_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,6 +39,7 @@ from survey.ops.quality import parse_hours
 
 TIMELINE_MARGIN = pd.Timedelta(hours=24)  # shown either side of a surge
 MAX_HOURLY = 14 * 24  # longer timelines are drawn per day
+STAMP_GRACE = 30.0  # minutes a counter stamp stays fresh: COUNTER_STAMP_GRACE_MINUTES
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,10 @@ def history(session: Session, wave: Wave, zone) -> tuple[pd.DataFrame, pd.DataFr
     return past[~past["quarantined"].astype(bool)], spans
 
 
-def screen(session: Session, wave: Wave, zone, now: dt.datetime) -> Screening:
-    """Scan the wave's arrivals so far for surges (``analysis.integrity.screen_wave``).
+def screen(session: Session, wave: Wave, zone, now: dt.datetime, *,
+           stamp_grace_minutes: float = STAMP_GRACE) -> Screening:
+    """Scan the wave's arrivals so far for surges (``analysis.integrity.screen_wave``) and
+    copied links (``stamp_grace_minutes``: the age a counter display's stamp may reach).
 
     Responses quarantined for other reasons are left out of the scan (they are not counted
     anyway, and must not make a surge of their own).
@@ -112,16 +116,17 @@ def screen(session: Session, wave: Wave, zone, now: dt.datetime) -> Screening:
         frame[["response_id", "enterprise_id", "link_id", "submitted_at"]],
         ents, start, end, tz=zone.key, history=past if len(past) else None,
         waves=spans if len(past) else None, now=now)
-    copied = copied_links(session, wave, frame, ents, zone)
+    copied = copied_links(session, wave, frame, ents, zone, stamp_grace_minutes)
     by_id = {int(rid): [c for c in INTEGRITY if c in codes or (c == COPIED_LINK and cp)]
              for rid, codes, cp in zip(frame["response_id"], reasons, copied, strict=True)}
     return Screening(frame.assign(held=result.held.to_numpy()), result, by_id)
 
 
 def copied_links(session: Session, wave: Wave, frame: pd.DataFrame, ents: pd.DataFrame,
-                 zone) -> np.ndarray:
+                 zone, stamp_grace_minutes: float = STAMP_GRACE) -> np.ndarray:
     """``analysis.link_evidence.copied_link_score`` flags of the screened responses: far
-    outside opening hours, soon after their link was reprinted."""
+    outside opening hours, soon after their link was reprinted, or on a counter-display link
+    without a fresh stamp."""
     reprinted = dict(session.execute(select(CollectionLink.id, CollectionLink.reprinted_at)
                                      .where(CollectionLink.wave_id == wave.id)).all())
     f = frame[["enterprise_id", "link_id", "submitted_at"]].merge(
@@ -129,7 +134,22 @@ def copied_links(session: Session, wave: Wave, frame: pd.DataFrame, ents: pd.Dat
     local = f["submitted_at"].dt.tz_convert(zone)
     f["local_minute"] = local.dt.hour * 60 + local.dt.minute
     f["reprinted_at"] = pd.to_datetime(f["link_id"].map(reprinted), utc=True)
-    return copied_link_score(f)["copied_link"].to_numpy(bool)
+    stamps = stamp_frame(session, wave)
+    f["stamp_valid"] = frame["response_id"].map(stamps["stamp_valid"]).to_numpy()
+    f["stamp_issued_at"] = frame["response_id"].map(stamps["stamp_issued_at"]).to_numpy()
+    return copied_link_score(f, stamp_grace_minutes=stamp_grace_minutes)[
+        "copied_link"].to_numpy(bool)
+
+
+def stamp_frame(session: Session, wave: Wave) -> pd.DataFrame:
+    """The counter-display stamps of the wave's responses (valid: True, False or None; the
+    aware UTC issue time), indexed by response id."""
+    rows = session.execute(select(Response.id, Response.stamp_valid, Response.stamp_issued_at)
+                           .where(Response.wave_id == wave.id)).all()
+    frame = pd.DataFrame(rows, columns=["response_id", "stamp_valid", "stamp_issued_at"])
+    frame["stamp_valid"] = frame["stamp_valid"].astype(object)
+    frame["stamp_issued_at"] = pd.to_datetime(frame["stamp_issued_at"], utc=True)
+    return frame.set_index("response_id")
 
 
 def store(session: Session, wave: Wave, screening: Screening) -> dict:
@@ -237,5 +257,7 @@ def refresh(session: Session, wave: Wave) -> tuple[dict, Screening]:
     """Screen the wave with the app's clock and store the holds (flushed; the caller
     commits). Returns the counts and the screening."""
     zone = clock.zone()
-    screening = screen(session, wave, zone, clock.now())
+    grace = (current_app.config.get("COUNTER_STAMP_GRACE_MINUTES", STAMP_GRACE)
+             if has_app_context() else STAMP_GRACE)
+    screening = screen(session, wave, zone, clock.now(), stamp_grace_minutes=grace)
     return store(session, wave, screening), screening

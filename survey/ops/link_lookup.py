@@ -41,6 +41,8 @@ class Target:
     pinned_versions: dict
     opening_hours: str | None = None
     unit_kind: str = "enterprise"
+    generation: int = 1
+    counter_display: bool = False  # its QR code is shown on a screen with changing stamps
 
     @property
     def needs_dwelling(self) -> bool:
@@ -66,6 +68,7 @@ TARGET_QUERY = (
         CollectionLink.enterprise_id, Enterprise.name, CollectionLink.wave_id, Wave.code,
         Wave.status, Wave.opens_on, Wave.closes_on, Sector.instrument_code,
         Wave.instrument_versions, Enterprise.opening_hours, Enterprise.kind,
+        CollectionLink.generation, CollectionLink.counter_display,
     )
     .join(Enterprise, CollectionLink.enterprise_id == Enterprise.id)
     .join(Sector, Enterprise.sector_id == Sector.id)
@@ -212,4 +215,5 @@ def _target(row) -> Target:
             values[i] = date.fromisoformat(values[i])
     if isinstance(values[11], str):
         values[11] = json.loads(values[11])
+    values[15] = bool(values[15])  # SQLite hands back 0 or 1
     return Target(*values)

@@ -69,11 +69,22 @@ def survey_url(token: str, base_url: str | None = None) -> str:
     return f"{base}/s/{token}"
 
 
+def display_url(token: str, base_url: str | None = None) -> str:
+    """The secret URL of a counter display (``survey.ops.counter.display_token``)."""
+    base = (base_url or current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    return f"{base}/d/{token}"
+
+
 def qr_svg(url: str, *, scale: int = 6) -> bytes:
     """The QR code of `url` as an SVG document (error correction M, quiet zone 4)."""
     out = io.BytesIO()
     segno.make_qr(url, error="m").save(out, kind="svg", scale=scale, xmldecl=False)
     return out.getvalue()
+
+
+def qr_data_uri(url: str, *, scale: int = 10) -> str:
+    """The QR code of `url` as an SVG ``data:`` URI, for an ``<img>`` under our CSP."""
+    return segno.make_qr(url, error="m").svg_data_uri(scale=scale)
 
 
 def qr_png(url: str, *, scale: int = 8) -> bytes:

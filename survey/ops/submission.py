@@ -48,6 +48,9 @@ class Submission:
     source: str = "qr"
     interviewer_id: int | None = None
     field_assignment_id: int | None = None
+    # A counter-display link's stamp: whether it verified (None elsewhere), when it was issued.
+    stamp_valid: bool | None = None
+    stamp_issued_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ def store(engine: Engine, link: LinkLike, sub: Submission) -> str:
         verified=sub.receipt is not None,
         interviewer_id=sub.interviewer_id,
         field_assignment_id=sub.field_assignment_id,
+        stamp_valid=sub.stamp_valid,
+        stamp_issued_at=sub.stamp_issued_at,
         **sub.profile,
     )
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from dataclasses import replace
@@ -22,8 +23,9 @@ from wtforms.validators import ValidationError
 
 from survey import clock
 from survey.db import get_engine, get_writer
-from survey.keys import link_key
+from survey.keys import link_key, stamp_key
 from survey.ops import quality
+from survey.ops.counter import STAMP_PARAM, read_stamp
 from survey.ops.link_lookup import Target, fetch_target, watch_changes
 from survey.ops.submission import DWELLING_USED, REPEAT, Submission, store
 from survey.ops.tokens import verify_token
@@ -60,6 +62,19 @@ def _link_key() -> bytes:
     return key
 
 
+def _counter_stamp(target: Target) -> tuple[dt.datetime | None, str]:
+    """A counter-display link's stamp in the query: its verified issue time (None when
+    missing or not valid) and the query that carries it on to the form's action."""
+    stamp = request.args.get(STAMP_PARAM, "") if request.query_string else ""
+    if not stamp:
+        return None, ""
+    key = current_app.extensions.get("manyi_stamp_key")
+    if key is None:
+        key = current_app.extensions["manyi_stamp_key"] = stamp_key(current_app.config)
+    issued = read_stamp(key, target.id, target.generation, stamp)
+    # A verified stamp is 16 URL-safe characters: it needs no quoting or escaping.
+    return issued, (f"?{STAMP_PARAM}={stamp}" if issued else "")
+
 
 
 def _closed_page(target: Target):
@@ -69,7 +84,7 @@ def _closed_page(target: Target):
 
 
 def _page(target: Target, instrument, body: Markup, key: str, status=200, problems=(),
-          receipt_code: str = "", receipt_note: str = ""):
+          receipt_code: str = "", receipt_note: str = "", action_query: str = ""):
     return render_template(
         "survey/form.html",
         target=target,
@@ -81,18 +96,20 @@ def _page(target: Target, instrument, body: Markup, key: str, status=200, proble
         problems=problems,
         receipt_code=receipt_code,
         receipt_note=receipt_note,
+        action_query=action_query,
     ), status
 
 
-_CSRF_SLOT, _KEY_SLOT = "@@csrf@@", "@@key@@"
+_QUERY_SLOT, _CSRF_SLOT, _KEY_SLOT = "@@query@@", "@@csrf@@", "@@key@@"
 HTML = "text/html; charset=utf-8"  # what mimetype="text/html" expands to, spelled out once
 PAGE_CACHE_SIZE = 2048
 
 
-def _blank_page(target: Target, instrument) -> bytes:
-    """The blank questionnaire page with a fresh CSRF token and form key.
+def _blank_page(target: Target, instrument, action_query: str = "") -> bytes:
+    """The blank questionnaire page with a fresh CSRF token and form key (and the form
+    action's query, which carries a counter display's stamp).
 
-    The page differs between requests only in those two values, so it is rendered once per
+    The page differs between requests only in those values, so it is rendered once per
     link, instrument and language and the values are spliced in (the survey GET is the
     platform's hottest path). The key holds everything the template reads, the mount point
     (``SCRIPT_NAME``, in every URL) included.
@@ -120,17 +137,20 @@ def _blank_page(target: Target, instrument) -> bytes:
             csrf=_CSRF_SLOT,
             key=_KEY_SLOT,
             problems=(),
+            action_query=_QUERY_SLOT,
         )
-        head, rest = html.encode().split(_CSRF_SLOT.encode())
+        head, rest = html.encode().split(_QUERY_SLOT.encode())
+        before_csrf, rest = rest.split(_CSRF_SLOT.encode())
         middle, tail = rest.split(_KEY_SLOT.encode())
-        parts = (head, middle, tail)
+        parts = (head, before_csrf, middle, tail)
         if len(cache) >= PAGE_CACHE_SIZE:
             cache.clear()
         cache[cache_key] = parts
     fixed = current_app.config["CLOCK_NOW"]
     key = issue_key(current_app.config["SECRET_KEY"], clock.now() if fixed else None)
     # Pre-encoded parts: the page is ~30 KB of mostly CJK text, costly to encode each time.
-    return b"".join((parts[0], generate_csrf().encode(), parts[1], key.encode(), parts[2]))
+    return b"".join((parts[0], action_query.encode(), parts[1], generate_csrf().encode(),
+                     parts[2], key.encode(), parts[3]))
 
 
 @bp.get("/s/<token>")
@@ -142,13 +162,14 @@ def questionnaire(token: str):
         return _closed_page(target)
     # Most links carry no query: skip parsing an empty one.
     code = request.args.get("c", "").strip()[:RECEIPT_MAX] if request.query_string else ""
+    carry = _counter_stamp(target)[1] if target.counter_display else ""
     if code:  # a code in the link (/s/<token>?c=CODE): checked now, used on submission
-        return _page_with_code(target, code)
+        return _page_with_code(target, code, carry)
     # The device cookie is set by the first submission, which is all a repeat check needs.
-    return Response(_blank_page(target, target.instrument()), content_type=HTML)
+    return Response(_blank_page(target, target.instrument(), carry), content_type=HTML)
 
 
-def _page_with_code(target: Target, code: str):
+def _page_with_code(target: Target, code: str, action_query: str = ""):
     """The questionnaire with the link's receipt code filled in and what is known of it."""
     if target.needs_dwelling:
         verdict = receipt_entry.dwelling_verdict(target, code)
@@ -161,7 +182,8 @@ def _page_with_code(target: Target, code: str):
     fixed = current_app.config["CLOCK_NOW"]
     key = issue_key(current_app.config["SECRET_KEY"], clock.now() if fixed else None)
     body = questions_html(instrument, current_locale())
-    return _page(target, instrument, body, key, receipt_code=code, receipt_note=note)
+    return _page(target, instrument, body, key, receipt_code=code, receipt_note=note,
+                 action_query=action_query)
 
 
 @bp.post("/s/<token>")
@@ -176,15 +198,17 @@ def submit(token: str):
     form = read_form(instrument, request.form, current_app.config["COMMENT_MAX_LENGTH"])
     started_at = read_key(current_app.config["SECRET_KEY"], form.key)
     problems = _form_problems(form, instrument, started_at)
+    stamp = _counter_stamp(target) if target.counter_display else (None, "")
     if problems:
         key = form.key if started_at else issue_key(current_app.config["SECRET_KEY"])
         body = questions_html(instrument, current_locale(), form.raw, form.errors)
-        return _page(target, instrument, body, key, 400, problems, receipt_code=form.receipt)
+        return _page(target, instrument, body, key, 400, problems, receipt_code=form.receipt,
+                     action_query=stamp[1])
     if target.needs_dwelling:
-        return _submit_for_dwelling(target, instrument, form, started_at)
+        return _submit_for_dwelling(target, instrument, form, started_at, stamp)
     known = request.cookies.get(identity.DEVICE_COOKIE, "")[:64]
     cookie = known or secrets.token_urlsafe(16)
-    sub, burst_starts = _submission(form, instrument, started_at, target, cookie)
+    sub, burst_starts = _submission(form, instrument, started_at, target, cookie, stamp[0])
     verdict = receipt_entry.verdict(target, form.receipt) if form.receipt else None
     if verdict is not None and verdict.ok:
         sub = replace(sub, receipt=receipt_entry.claim(verdict))
@@ -202,7 +226,7 @@ def submit(token: str):
     return response
 
 
-def _submit_for_dwelling(target: Target, instrument, form, started_at):
+def _submit_for_dwelling(target: Target, instrument, form, started_at, stamp):
     """Store a housing project's response only with a valid, unused dwelling code.
 
     The code, not the device, makes the response unique (one phone may answer for two
@@ -210,7 +234,7 @@ def _submit_for_dwelling(target: Target, instrument, form, started_at):
     """
     verdict = receipt_entry.dwelling_verdict(target, form.receipt)
     if verdict.ok:
-        sub, burst_starts = _submission(form, instrument, started_at, target, None)
+        sub, burst_starts = _submission(form, instrument, started_at, target, None, stamp[0])
         sub = replace(sub, receipt=receipt_entry.claim(verdict.receipt), dwelling=verdict.label)
         outcome = store(get_writer(), target, sub)
         if outcome != DWELLING_USED:
@@ -222,7 +246,7 @@ def _submit_for_dwelling(target: Target, instrument, form, started_at):
     status = 409 if verdict.status == "used" else 400
     body = questions_html(instrument, current_locale(), form.raw, form.errors)
     return _page(target, instrument, body, form.key, status, [verdict.message(current_locale())],
-                 receipt_code=form.receipt)
+                 receipt_code=form.receipt, action_query=stamp[1])
 
 
 def _form_problems(form, instrument, started_at) -> list[str]:
@@ -241,10 +265,12 @@ def _form_problems(form, instrument, started_at) -> list[str]:
     return problems
 
 
-def _submission(form, instrument, started_at, target, cookie) -> tuple[Submission, bool]:
+def _submission(form, instrument, started_at, target, cookie,
+                stamp_issued: dt.datetime | None = None) -> tuple[Submission, bool]:
     """The submission with its inline quality flags, and whether it starts a burst.
 
-    Without a ``cookie`` (a dwelling-coded response) no device hashes are kept.
+    Without a ``cookie`` (a dwelling-coded response) no device hashes are kept. On a
+    counter-display link, whether a valid stamp came with it and when it was issued.
     """
     key = identity.hash_key()
     sub = Submission(
@@ -261,6 +287,8 @@ def _submission(form, instrument, started_at, target, cookie) -> tuple[Submissio
         device_hash=hashing.device_hash(key, request) if cookie else None,
         client_hash=hashing.client_hash(key, cookie) if cookie else None,
         submitted_at=clock.now(),
+        stamp_valid=(stamp_issued is not None) if target.counter_display else None,
+        stamp_issued_at=stamp_issued,
     )
     flags, burst_starts = quality.inline_flags(
         get_engine(), target, sub, sub.submitted_at, identity.quality_rules(), clock.zone())
@@ -281,6 +309,10 @@ def privacy():
 
 
 def init_app(app: Flask) -> None:
-    """Register the respondent's blueprint; committed link changes empty the link cache."""
+    """Register the respondent's blueprints (the questionnaire, the counter display);
+    committed link changes empty the link cache."""
+    from survey.respondent import display
+
     app.register_blueprint(bp)
+    app.register_blueprint(display.bp)
     watch_changes()

@@ -13,15 +13,15 @@ import re
 
 from gunicorn import glogging
 
-# Paths whose last part is a secret: survey links and invitation links.
-SECRET_PATHS = re.compile(r"^(/s/|/portal/activate/)[^/?]*")
+# Paths whose last part is a secret: survey links, counter displays and invitation links.
+SECRET_PATHS = re.compile(r"^(/s/|/d/|/portal/activate/)[^/?]*")
 # Suggested format: time, request line, status, bytes, seconds.
 FORMAT = '%(t)s "%(r)s" %(s)s %(b)s %(L)s'
 KEPT = ("l", "t", "s", "m", "H", "b", "B", "T", "D", "M", "L", "p")
 
 
 def private_path(path: str) -> str:
-    """`path` with a survey or activation token replaced by ``-``."""
+    """`path` with a survey, counter-display or activation token replaced by ``-``."""
     return SECRET_PATHS.sub(r"\1-", path)
 
 
