@@ -3,11 +3,14 @@ bulletin annex's paragraph describing them."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from analysis import influence
 from analysis.arrivals import expected_arrivals
-from analysis.quality import COPIED_LINK, SURGE
+from analysis.quality import COPIED_LINK, SHIFTED_SURGE, SURGE
+from analysis.shifted_surge import detect_shifted_surges
 from analysis.surge import ALPHA, SurgeResult, detect_surges
 
 METHODOLOGY = {
@@ -57,18 +60,38 @@ def methodology_paragraph(lang: str = "zh", *, cap: float | None = 5.0, floor: f
 
 def screen_wave(responses: pd.DataFrame, enterprises: pd.DataFrame, start, end, *, tz: str,
                 history: pd.DataFrame | None = None, waves: pd.DataFrame | None = None,
-                now=None, **surge_options) -> tuple[pd.Series, SurgeResult]:
-    """Reason codes (lists, like :func:`analysis.quality.flag_responses`) of the surge check.
+                now=None, previous: pd.DataFrame | None = None,
+                **surge_options) -> tuple[pd.Series, SurgeResult]:
+    """Reason codes (lists, like :func:`analysis.quality.flag_responses`) of the scans.
 
     Runs :func:`analysis.arrivals.expected_arrivals` and :func:`analysis.surge.detect_surges`
-    on ``responses`` (response_id, enterprise_id, link_id, submitted_at) and returns
-    ``[SURGE]`` for held responses, ``[]`` otherwise, with the full result for the timeline.
+    on ``responses`` (response_id, enterprise_id, link_id, submitted_at) and, when they carry
+    a ``score``, :func:`analysis.shifted_surge.detect_shifted_surges` on the responses the
+    surge scan left (``previous``: enterprise_id, score of the previous wave). Returns
+    ``[SURGE]`` or ``[SHIFTED_SURGE]`` for held responses, ``[]`` otherwise, with the full
+    result (its ``shifted`` part included) for the timeline.
     """
     model = expected_arrivals(enterprises, start, end, tz=tz, history=history, waves=waves,
                               current=responses, now=now)
     result = detect_surges(responses, model, **surge_options)
     reasons = result.held.map(lambda held: [SURGE] if held else [])
-    return reasons, result
+    if "score" not in responses.columns:
+        return reasons, result
+    left = responses[~result.held.to_numpy()]
+    shifted = detect_shifted_surges(left, model, previous,
+                                    alpha=surge_options.get("alpha", ALPHA))
+    flag = shifted.held.reindex(responses.index, fill_value=False)
+    reasons = pd.Series([[SURGE] if h else [SHIFTED_SURGE] if f else []
+                         for h, f in zip(result.held, flag, strict=True)], index=responses.index)
+    return reasons, dataclasses.replace(result, shifted=shifted)
 
 
-__all__ = ["COPIED_LINK", "METHODOLOGY", "SURGE", "methodology_paragraph", "screen_wave"]
+def held_by_scans(result: SurgeResult) -> pd.Series:
+    """Responses held by either scan (surge or shifted surge), indexed like the responses."""
+    if result.shifted is None:
+        return result.held.copy()
+    return result.held | result.shifted.held.reindex(result.held.index, fill_value=False)
+
+
+__all__ = ["COPIED_LINK", "METHODOLOGY", "SHIFTED_SURGE", "SURGE", "held_by_scans",
+           "methodology_paragraph", "screen_wave"]
