@@ -16,16 +16,17 @@ differ from the enterprise's other responses. Two tests per window of local days
   responses, since they move the median.
 
 Under the null (arrival times independent of answers, answers exchangeable within the
-enterprise) the rank test is conditionally uniform given the window's members (whatever their number), so the two p-values are independent and Fisher's method
-combines them: ``X = -2 ln(p_c p_a)`` is
-chi-square with 4 df, whose tail has the closed form ``P = q (1 - ln q)``, ``q = p_c p_a``
-(Fisher 1932, *Statistical Methods for Research Workers*, §21.1). A window is a shifted
-surge when ``m P <= alpha`` with ``m`` = enterprises x windows (Bonferroni, family-wise
-``alpha`` per wave, like the surge scan), it holds at least ``min_count`` responses and its
-mean score differs by at least ``min_difference`` points. Per enterprise the most
-significant such window is kept and its responses on the shifted side of the median of
-the enterprise's other responses are held (reason ``shifted_surge``): an honest respondent inside the window is held
-only when their answer leans the fakes' way, and an analyst can release them.
+enterprise) the rank test is conditionally uniform given the window's members, whatever
+their number, so the two p-values are independent and Fisher's method combines them:
+``X = -2 ln(p_c p_a)`` is chi-square with 4 df, whose tail has the closed form
+``P = q (1 - ln q)``, ``q = p_c p_a`` (Fisher 1932, *Statistical Methods for Research
+Workers*, §21.1). A window is a shifted surge when ``m P <= alpha`` with ``m`` =
+enterprises x windows (Bonferroni, family-wise ``alpha`` per wave, like the surge scan), it
+holds at least ``min_count`` responses and its mean score differs by at least
+``min_difference`` points in the test's direction. Per enterprise the most significant such
+window is kept and its responses on the shifted side of the median of the enterprise's
+other responses are held (reason ``shifted_surge``): an honest respondent inside the window
+is held only when their answer leans the fakes' way, and an analyst can release them.
 """
 
 from __future__ import annotations
