@@ -250,3 +250,33 @@ def targets(sim: SimWave, honest) -> tuple[int, int]:
     mine = ent[ent["sector"] == first]["estimate"]
     theirs = ent[ent["sector"] == other]["estimate"]
     return int(mine.idxmin()), int(theirs.idxmax())
+
+
+def previous_result(sim: SimWave, settings=None):
+    """The earlier wave computed from its simulated answers."""
+    from analysis.wave import compute_wave
+
+    frames = (sim.previous.assign(quarantined=False), sim.enterprises, sim.sectors,
+              sim.categories, sim.models)
+    return compute_wave(*frames, settings=settings)
+
+
+def review(sim: SimWave, responses: pd.DataFrame, held: pd.Series, result,
+           previous) -> pd.DataFrame:
+    """:func:`analysis.answer_shift.under_review` of a computed wave against the earlier
+    one, the verified responses left counted as the independent evidence."""
+    from analysis.answer_shift import under_review
+
+    def table(res):
+        t = res.enterprises
+        return pd.DataFrame({"enterprise_id": t["unit"].astype(int), "estimate": t["estimate"],
+                             "se": t["se"]})
+
+    r = responses.assign(score=proxy_scores(responses, next(iter(sim.models.values()))))
+    r = r[~held.to_numpy()]
+    mine = r[r["verified"]].groupby("enterprise_id")["score"].agg(["mean", "count"])
+    current = table(result).set_index("enterprise_id")
+    current["independent"] = (current["estimate"] + mine["mean"]
+                              - r.groupby("enterprise_id")["score"].mean())
+    current["independent_n"] = mine["count"].reindex(current.index).fillna(0)
+    return under_review(current.reset_index(), table(previous))

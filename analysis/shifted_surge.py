@@ -40,7 +40,7 @@ from scipy import stats
 from analysis.arrivals import ArrivalModel
 from analysis.surge import ALPHA, MIN_COUNT, nb_tail
 
-DAY_LENGTHS = (1, 2, 3, 5, 7, 10, 14, 21, None)  # None: the whole wave
+DAY_LENGTHS = (1, 3, 7, 14, None)  # None: the whole wave; like the surge scan, ~x2-3 apart
 MIN_DIFFERENCE = 5.0  # points of mean score between the window and the reference
 COLUMNS = ["enterprise_id", "start", "end", "days", "observed", "expected", "p_count",
            "difference", "p_answers", "p_combined", "p_scan", "held"]

@@ -101,7 +101,8 @@ def integrity_charts(session: Session, wave: Wave, result: WaveResult,
     surges = integrity.summary(session, screening, clock.zone(), names)
     for s in surges["enterprises"]:
         s["svg"] = timeline_chart(s["timeline"], str(s["enterprise_id"]))
-    held = {s["enterprise_id"] for s in surges["enterprises"] if s["held"]}
+    held = {s["enterprise_id"] for s in surges["enterprises"]
+            if s["held"] or s.get("held_shifted")}
     rows = jumps(session, wave, result, held, previous)
     for r in rows:
         r["name"] = names.get(r["enterprise_id"], str(r["enterprise_id"]))
