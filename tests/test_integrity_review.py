@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, select
 
-from analysis.quality import COPIED_LINK, SURGE
+from analysis.quality import COPIED_LINK, SHIFTED_SURGE, SURGE
 from survey import clock
 from survey import db as survey_db
 from survey.model import AuditEntry, ComputedResult, IndexReview, QuarantineReview, Response, Wave
@@ -51,6 +51,27 @@ def test_surge_holds_are_released_or_confirmed_per_enterprise(client, responses,
     db_session.commit()
     db_session.expire_all()
     assert db_session.get(Response, clean.id).quarantined
+
+
+def test_shifted_surge_holds_are_listed_and_released_like_surges(
+        client, responses, make_user, db_session):  # noqa: F811
+    link, rows = responses
+    held = rows[0]
+    quarantine.set_integrity_flags(held, [SHIFTED_SURGE])
+    db_session.commit()
+    assert held.quarantined and held.flags == [SHIFTED_SURGE]
+    login(client, make_user("analyst").email)
+    wave = db_session.get(Wave, link.wave_id)
+    listing = client.get("/console/quarantine").get_data(as_text=True)
+    assert "多日到达偏多且评分偏移" in listing or "Surplus over days" in listing
+    token = csrf(client, f"/console/waves/{wave.id}/integrity")
+    url = f"/console/waves/{wave.id}/integrity/{link.enterprise_id}/release"
+    client.post(url, data={"csrf_token": token, "reason": "店内核实"})
+    db_session.commit()
+    db_session.expire_all()
+    assert not db_session.get(Response, held.id).quarantined
+    review = db_session.scalars(select(QuarantineReview)).one()
+    assert (review.decision, review.flags) == ("release", [SHIFTED_SURGE])
 
 
 def test_integrity_codes_are_replaced_and_other_flags_kept(responses, db_session):  # noqa: F811
