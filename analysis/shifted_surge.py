@@ -23,10 +23,19 @@ their number, so the two p-values are independent and Fisher's method combines t
 Workers*, §21.1). A window is a shifted surge when ``m P <= alpha`` with ``m`` =
 enterprises x windows (Bonferroni, family-wise ``alpha`` per wave, like the surge scan), it
 holds at least ``min_count`` responses and its mean score differs by at least
-``min_difference`` points in the test's direction. Per enterprise the most significant such
-window is kept and its responses on the shifted side of the median of the enterprise's
-other responses are held (reason ``shifted_surge``): an honest respondent inside the window
-is held only when their answer leans the fakes' way, and an analyst can release them.
+``min_difference`` points in the test's direction.
+
+Fisher's method tests the global null (neither a surplus nor a shift), and one tiny p-value
+carries it: a genuine change of an enterprise's answers since the previous wave, or a bad
+week after an incident, has a tiny answers p with an ordinary count, and an honest surplus
+the reverse. So each p must also be at most ``gate / m_e`` (``m_e`` windows per
+enterprise): an enterprise with only one of the two (an intersection-union null, Berger
+1982, *Technometrics* 24:295) is held with chance at most ``gate`` per wave.
+
+Per enterprise the most significant such window is kept and its responses on the shifted
+side of the median of the enterprise's other responses are held (reason ``shifted_surge``):
+an honest respondent inside the window is held only when their answer leans the fakes' way,
+and an analyst can release them.
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ from analysis.surge import ALPHA, MIN_COUNT, nb_tail
 
 DAY_LENGTHS = (1, 3, 7, 14, None)  # None: the whole wave; like the surge scan, ~x2-3 apart
 MIN_DIFFERENCE = 5.0  # points of mean score between the window and the reference
+GATE = 0.05  # per enterprise and wave: held with only a surplus, or only a shift
 COLUMNS = ["enterprise_id", "start", "end", "days", "observed", "expected", "p_count",
            "difference", "p_answers", "p_combined", "p_scan", "held"]
 
@@ -91,7 +101,8 @@ def day_windows(days: int, lengths=DAY_LENGTHS) -> list[tuple[int, int]]:
 def detect_shifted_surges(responses: pd.DataFrame, model: ArrivalModel,
                           previous: pd.DataFrame | None = None, *, lengths=DAY_LENGTHS,
                           alpha: float = ALPHA, min_count: int = MIN_COUNT,
-                          min_difference: float = MIN_DIFFERENCE) -> ShiftedSurgeResult:
+                          min_difference: float = MIN_DIFFERENCE,
+                          gate: float = GATE) -> ShiftedSurgeResult:
     """Hold the shifted side of windows of days with surplus arrivals and shifted answers.
 
     Parameters
@@ -105,8 +116,8 @@ def detect_shifted_surges(responses: pd.DataFrame, model: ArrivalModel,
     for name in ("response_id", "enterprise_id", "submitted_at", "score"):
         if name not in responses.columns:
             raise ValueError(f"responses lack column {name!r}")
-    if not 0 < alpha < 1 or min_count < 1:
-        raise ValueError("alpha must be in (0, 1) and min_count >= 1")
+    if not 0 < alpha < 1 or not 0 < gate <= 1 or min_count < 1:
+        raise ValueError("alpha and gate must be in (0, 1] and min_count >= 1")
     grid = model.rates.index
     n_days = max(1, int(np.ceil(len(grid) / 24)))
     windows = day_windows(n_days, lengths)
@@ -122,7 +133,7 @@ def detect_shifted_surges(responses: pd.DataFrame, model: ArrivalModel,
         ref = _previous(previous, e)
         found = _best_window(day[pos], responses["score"].to_numpy(float)[pos], ref,
                              _daily(model, e, n_days), model, e, windows, m, alpha,
-                             min_count, min_difference)
+                             min_count, min_difference, gate / len(windows))
         if found is None:
             continue
         row, members = found
@@ -149,7 +160,7 @@ def _daily(model: ArrivalModel, e, n_days: int) -> np.ndarray:
 
 
 def _best_window(day, score, ref, expected, model, e, windows, m, alpha, min_count,
-                 min_difference):
+                 min_difference, gate):
     """The most significant shifted surge of one enterprise and its held members, or None."""
     scored = ~np.isnan(score)
     pooled = np.r_[score[scored], ref]
@@ -175,7 +186,7 @@ def _best_window(day, score, ref, expected, model, e, windows, m, alpha, min_cou
     with np.errstate(divide="ignore", invalid="ignore"):
         diff = sm / k1 - (total - sm) / (n - k1)
     ok = ((k >= min_count) & (k1 >= 2) & (n - k1 >= 2) & (np.sign(diff) == np.sign(z))
-          & (np.abs(diff) >= min_difference))
+          & (np.abs(diff) >= min_difference) & (p_count <= gate) & (p_ans <= gate))
     combined = np.where(ok, fisher_combined(p_count, np.where(ok, p_ans, 1.0)), 1.0)
     best = int(np.argmin(combined))
     if not ok[best] or m * combined[best] > alpha:

@@ -66,6 +66,21 @@ def scenario(sim, honest, previous, target, n, spread, rng):
             "naive": estimate(naive, "enterprises", target) - base}
 
 
+def genuinely_changed(sim, rng, k=4, step=1.5) -> tuple[pd.DataFrame, list[int]]:
+    """The honest responses with ``k`` enterprises' answers all moved by ``step`` scale points
+    (half up, half down, clipped to the scale): real changes since the earlier wave."""
+    r = sim.responses.copy()
+    ids = [int(e) for e in rng.choice(sim.enterprises["enterprise_id"], k, replace=False)]
+    model = next(iter(sim.models.values()))
+    items = [i for b in model["blocks"].values() for i in b if i != "cmp_filed"]
+    for n, e in enumerate(ids):
+        mine = r["enterprise_id"] == e
+        for item in items:
+            lo, hi = model["scales"][item]
+            r.loc[mine, item] = (r.loc[mine, item] + (step if n % 2 == 0 else -step)).clip(lo, hi)
+    return r, ids
+
+
 def cap_settings(cv2) -> Settings:
     """The day cap with dispersion ``cv2`` (None: the quantile term off, ``K = max(5m, 10)``)."""
     if cv2 is None:
@@ -140,15 +155,25 @@ def main() -> None:
     print("honest responses held; under review = share of attacks leaving the target under")
     print("review; shift = its index change in points (NaN: every response held, no index)")
     print(table.round(3).to_string())
-    held, shifted_held, reviewed, cap_change, honest_sims = [], [], [], [], []
+    held, shifted_held, reviewed, cap_change, honest_sims, real = [], [], [], [], [], []
     for seed in range(100, 100 + 4 * args.seeds):
         sim = simulate_wave(seed)
         honest_sims.append(sim)
         surge, shifted = scan(sim, sim.responses)
         h = surge | shifted
         on = computed(sim, sim.responses, h)
-        reviewed.append(review(sim, sim.responses, h, on, previous_result(sim))["under_review"])
+        previous = previous_result(sim)
+        reviewed.append(review(sim, sim.responses, h, on, previous)["under_review"])
         shifted_held.append(shifted)
+        moved, ids = genuinely_changed(sim, np.random.default_rng(seed))
+        surge, shifted = scan(sim, moved)
+        found = review(sim, moved, surge | shifted, computed(sim, moved, surge | shifted),
+                       previous).set_index("enterprise_id").reindex(ids)
+        flags = found[["under_review", "corroborated"]].fillna(False).astype(bool)
+        real.append({"jumps": int(found["jump"].abs().ge(8).sum()),
+                     "flagged": int((flags["under_review"] | flags["corroborated"]).sum()),
+                     "under review": int(flags["under_review"].sum()),
+                     "held": float((surge | shifted)[moved["enterprise_id"].isin(ids)].mean())})
         _, off = defended(sim, sim.responses, screen=False, settings=Settings(influence_cap=None))
         _, capped = defended(sim, sim.responses, screen=False)
         held.append(h)
@@ -162,6 +187,11 @@ def main() -> None:
           f"scan: {pd.concat(shifted_held).mean():.4%}")
     print(f"Enterprises under review on honest waves: {int(pd.concat(reviewed).sum())} of "
           f"{sum(map(len, reviewed))} ({pd.concat(reviewed).mean():.2%})")
+    real = pd.DataFrame(real).sum()
+    print(f"Genuine changes (4 enterprises a wave moved by 1.5 scale points, answers only): "
+          f"{int(real['jumps'])} jumps >= 8 points, {int(real['flagged'])} past z >= 3, "
+          f"{int(real['under review'])} under review (verified responses, 15 %, corroborate "
+          f"the rest); their responses held: {real['held'] / len(held):.2%}")
     print("Day cap on honest waves, |index change| in points:")
     print(cap.round(4).to_string())
     attacked = [simulate_wave(seed) for seed in range(args.seeds)]
