@@ -129,6 +129,23 @@ def test_shifted_surge_window_p_values_match_independent_references():
     assert held[20:].mean() >= 0.9 and not held[~inside].any()  # the shifted side only
 
 
+def test_a_genuine_change_of_answers_alone_is_not_a_shifted_surge():
+    """An enterprise answering 25 points lower than in the previous wave, all wave long, a
+    little busier than expected (70 for 40, count p ~ 0.02): Fisher's method alone would
+    hold it (the tiny answers p carries it); the gate on each part keeps it."""
+    start = pd.Timestamp("2026-10-01", tz="UTC")
+    grid = pd.date_range(start, periods=240, freq="h")
+    model = ArrivalModel(pd.DataFrame({7: np.full(240, 4 / 24)}, index=grid),
+                         pd.Series({7: 0.05}), 0.3, 0.5)
+    rng = np.random.default_rng(12)
+    r = pd.DataFrame({"response_id": np.arange(70), "enterprise_id": 7,
+                      "score": rng.normal(55, 10, 70),
+                      "submitted_at": start + pd.to_timedelta(rng.uniform(0, 240, 70), unit="h")})
+    previous = pd.DataFrame({"enterprise_id": 7, "score": rng.normal(80, 10, 40)})
+    assert detect_shifted_surges(r, model, previous, gate=1.0).held.any()
+    assert not detect_shifted_surges(r, model, previous).held.any()
+
+
 def test_slow_attack_on_a_mid_size_enterprise_is_held_or_under_review():
     """30 high fakes over seven days to the median-size enterprise of a wave (35 honest
     responses): the shifted-surge scan holds most; the rest would need an index jump that
