@@ -179,10 +179,22 @@ def test_console_and_portal_show_under_review_and_record_the_decision(demo_app, 
     console = demo_app.test_client()
     email = make_user_in(s, "analyst")
     s.commit()  # the fixture's session writes: end its transaction before the app writes
+    row = under_review_wave["row"]
+    window = {"days": 7, "observed": 31, "expected": 9.5, "p_count": 2e-6, "difference": 14.2,
+              "p_answers": 3e-7, "p": 4e-4, "held": 22, "start": "2026-10-05T00:00:00+08:00",
+              "end": "2026-10-12T00:00:00+08:00"}
+    row.integrity = dict(row.integrity, surges={"tests": 9, "enterprises": [
+        {"enterprise_id": under_review_wave["ranked"], "name": "slowly stuffed", "held": 0,
+         "held_shifted": 22, "responses": 60, "shift": None, "shifted": False, "windows": [],
+         "shifted_windows": [window], "svg": ""}]},
+        jumps=[j | {"halves": True, "independent_n": 3} for j in row.integrity["jumps"]])
+    s.commit()
     login(console, email)
     path = f"/console/waves/{wave.id}/integrity"
     html = console.get(path).get_data(as_text=True)
     assert f"e{under_review_wave['portal']}" in html
+    assert "slowly stuffed" in html and "+14.2" in html and "3.0e-07" in html
+    assert "<td>3</td><td>是</td>" in html or "<td>3</td><td>yes</td>" in html  # the hint
     url = f"{path}/{under_review_wave['portal']}/accept"
     token = csrf(console, path)
     assert console.post(url, data={"csrf_token": token}).status_code == 303  # no reason
