@@ -2,7 +2,8 @@
 
 A surge (:mod:`analysis.surge`) is stronger evidence when its answers differ from the rest of
 the enterprise's wave and from its previous wave; an enterprise whose index jumps between
-waves with nothing to corroborate the jump is held from the rankings until an analyst decides.
+waves with no independent evidence of the jump (field interviews, receipt-verified responses
+or an analyst's record) is held from the rankings until an analyst decides.
 """
 
 from __future__ import annotations
@@ -75,17 +76,25 @@ def _previous(previous, ent) -> np.ndarray:
     return previous.loc[previous["enterprise_id"] == ent, "score"].to_numpy(float)
 
 
-def under_review(current: pd.DataFrame, previous: pd.DataFrame, *, min_jump: float = 8.0,
-                 z: float = 3.0) -> pd.DataFrame:
-    """Enterprises whose index jumped between waves without corroboration.
+MIN_INDEPENDENT = 5  # field interviews or verified responses needed to corroborate a jump
 
-    ``current``/``previous``: enterprise_id, estimate, se. ``current`` may add ``early`` and
-    ``late`` (the index of each half of the wave, :func:`half_estimates`), ``surge`` (any
-    response held as a surge) and ``corroborated`` (an analyst's or inspection record).
+
+def under_review(current: pd.DataFrame, previous: pd.DataFrame, *, min_jump: float = 8.0,
+                 z: float = 3.0, min_independent: int = MIN_INDEPENDENT) -> pd.DataFrame:
+    """Enterprises whose index jumped between waves without independent corroboration.
+
+    ``current``/``previous``: enterprise_id, estimate, se. ``current`` may add
+    ``independent`` and ``independent_n`` (the index implied by the wave's field interviews
+    and receipt-verified responses, and their number), ``corroborated`` (an analyst's or
+    inspection record), ``early`` and ``late`` (the index of each half of the wave,
+    :func:`half_estimates`) and ``surge`` (any response held by a scan).
     A jump ``d = I_now - I_prev`` counts when ``|d| >= min_jump`` and ``|d| / sqrt(se_now^2 +
-    se_prev^2) >= z``. It is corroborated when recorded so, or when both halves of the wave
-    show at least half of it in its direction and no surge was held (a genuine change shows
-    all wave long; stuffing shows in bursts). Uncorroborated jumps are ``under_review``.
+    se_prev^2) >= z``. It is corroborated when recorded so, or when at least
+    ``min_independent`` independent responses show at least half of it in its direction
+    (``sign(d) (I_ind - I_prev) >= |d| / 2``): fakes come through the public QR links, not an
+    interviewer or a receipt code. Both halves showing the jump with no surge held is
+    returned as a hint (``halves``) only: fakes spread evenly over the wave show in both
+    halves too. Uncorroborated jumps are ``under_review``.
     """
     for frame, name in ((current, "current"), (previous, "previous")):
         absent = {"enterprise_id", "estimate", "se"} - set(frame.columns)
@@ -96,18 +105,25 @@ def under_review(current: pd.DataFrame, previous: pd.DataFrame, *, min_jump: flo
     jump = m["estimate"] - m["estimate_previous"]
     zval = jump / np.sqrt(m["se"] ** 2 + m["se_previous"] ** 2)
     big = (jump.abs() >= min_jump) & (zval.abs() >= z)
-    halves = pd.Series(False, index=m.index)
-    if {"early", "late"} <= set(m.columns):
-        half = jump / 2
-        halves = (np.sign(half) * (m["early"] - m["estimate_previous"]) >= half.abs()) & (
-            np.sign(half) * (m["late"] - m["estimate_previous"]) >= half.abs())
-        if "surge" in m.columns:
-            halves &= ~m["surge"].fillna(False).astype(bool)
+    halves = _shows(m, "early", jump) & _shows(m, "late", jump)
+    if "surge" in m.columns:
+        halves &= ~m["surge"].fillna(False).astype(bool)
+    independent = _shows(m, "independent", jump)
+    if "independent_n" in m.columns:
+        independent &= m["independent_n"].fillna(0) >= min_independent
     recorded = m["corroborated"].fillna(False).astype(bool) if "corroborated" in m else False
-    corroborated = halves | recorded
+    corroborated = independent | recorded
     return pd.DataFrame({"enterprise_id": m["enterprise_id"], "jump": jump, "z": zval,
-                         "corroborated": big & corroborated,
+                         "corroborated": big & corroborated, "halves": big & halves,
                          "under_review": (big & ~corroborated).fillna(False)})
+
+
+def _shows(m: pd.DataFrame, column: str, jump: pd.Series) -> pd.Series:
+    """Whether ``m[column]`` moved from the previous index by half the jump in its direction."""
+    if column not in m.columns:
+        return pd.Series(False, index=m.index)
+    half = jump / 2
+    return (np.sign(half) * (m[column] - m["estimate_previous"]) >= half.abs()).fillna(False)
 
 
 def half_estimates(scores: pd.Series, weights, enterprise: pd.Series,

@@ -10,7 +10,9 @@ outside the hours, the first three days of a wave at 0.6/0.8/0.9, a Gamma day ef
 (cv 0.3, weather), and a promotion day (x3) for 15% of the enterprises per wave; one arrival
 in ten brings one to three companions within two minutes (friends scanning together).
 Levels ``c_e`` follow the declared volume (elasticity 0.5) with peer scatter (sd 0.3 on the
-log scale) and a wave-to-wave drift (sd 0.15). Answers come from :func:`analysis.demo.demo_frames`.
+log scale) and a wave-to-wave drift (sd 0.15). Answers come from :func:`analysis.demo.demo_frames`
+(the earlier wave's too, new respondents of the same enterprises); a share ``VERIFIED_SHARE``
+of honest responses carries a receipt code (``verified``).
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ import pandas as pd
 
 from analysis.arrivals import hour_grid
 from analysis.demo import demo_frames
+from analysis.shifted_surge import proxy_scores
 
 TZ = "Asia/Shanghai"
 HOURS = {"consumer": [(600, 1320), (540, 1260), (660, 1380)], "producer": [(540, 1080)]}
 PROMOTION_SHARE, PROMOTION_FACTOR = 0.15, 3.0
 DAY_CV, GROUP_SHARE = 0.3, 0.1
+VERIFIED_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class SimWave:
     start: pd.Timestamp
     end: pd.Timestamp
     levels: np.ndarray  # expected honest responses per enterprise this wave
+    previous: pd.DataFrame | None = None  # the earlier wave's answers, with a proxy score
 
 
 def _hourly(minute_of_day: np.ndarray) -> np.ndarray:
@@ -133,20 +138,29 @@ def simulate_wave(seed: int = 0, n_sectors: int = 4, n_enterprises: int = 40,
     history = arrival_times(past_levels, ents, past_start, days, rng).assign(wave="past")
     history["link_id"] = _links(history["enterprise_id"], rng)
     times = arrival_times(levels, ents, start, days, rng)
-    per = int(times["enterprise_id"].value_counts().max())
-    answers = demo_frames(seed=seed, n_sectors=n_sectors, n_enterprises=n_enterprises,
-                          per_enterprise=per, response_seed=seed + 1)[0]
-    rank = times.groupby("enterprise_id").cumcount()
-    pos = (times["enterprise_id"].to_numpy() - 1) * per + rank.to_numpy()
-    responses = answers.iloc[pos].reset_index(drop=True).drop(columns="quarantined")
-    responses["response_id"] = np.arange(1, len(responses) + 1)
-    responses["submitted_at"] = times["submitted_at"].to_numpy()
+    responses = _answers(times, seed, n_sectors, n_enterprises, seed + 1)
     responses["link_id"] = _links(responses["enterprise_id"], rng)
     responses["fake"] = False
+    responses["verified"] = rng.random(len(responses)) < VERIFIED_SHARE
+    previous = _answers(history, seed, n_sectors, n_enterprises, seed + 2)
+    previous["score"] = proxy_scores(previous, next(iter(models.values())))
     waves = pd.DataFrame({"wave": ["past"], "start": [past_start],
                           "end": [past_start + pd.Timedelta(days=days)]})
     return SimWave(responses, ents, sectors, categories, models, history, waves, start,
-                   start + pd.Timedelta(days=days), levels)
+                   start + pd.Timedelta(days=days), levels, previous)
+
+
+def _answers(times: pd.DataFrame, seed, n_sectors, n_enterprises, response_seed):
+    """Demo answers of new respondents for the given arrivals (enterprise_id, submitted_at)."""
+    per = int(times["enterprise_id"].value_counts().max())
+    answers = demo_frames(seed=seed, n_sectors=n_sectors, n_enterprises=n_enterprises,
+                          per_enterprise=per, response_seed=response_seed)[0]
+    rank = times.groupby("enterprise_id").cumcount()
+    pos = (times["enterprise_id"].to_numpy() - 1) * per + rank.to_numpy()
+    out = answers.iloc[pos].reset_index(drop=True).drop(columns="quarantined")
+    out["response_id"] = np.arange(1, len(out) + 1)
+    out["submitted_at"] = times["submitted_at"].to_numpy()
+    return out
 
 
 def attack(sim: SimWave, enterprise_id, n: int, start, spread: pd.Timedelta, high: bool,
@@ -181,6 +195,7 @@ def attack(sim: SimWave, enterprise_id, n: int, start, spread: pd.Timedelta, hig
     fakes["link_id"] = enterprise_id * 10
     fakes["submitted_at"] = start + pd.to_timedelta(offsets, unit="s")
     fakes["fake"] = True
+    fakes["verified"] = False
     return fakes
 
 
@@ -191,19 +206,39 @@ def with_fakes(sim: SimWave, *fakes: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def defended(sim: SimWave, responses: pd.DataFrame, settings=None, screen: bool = True):
-    """Held flags of the surge screen and the wave computed without the held responses."""
+def scan(sim: SimWave, responses: pd.DataFrame, shifted: bool = True):
+    """Held flags of the surge scan and of the shifted-surge scan (``shifted=False``: surge
+    scan only, all False), aligned with ``responses``."""
     from analysis.integrity import screen_wave
+
+    r = responses
+    if shifted:
+        r = responses.assign(score=proxy_scores(responses, next(iter(sim.models.values()))))
+    previous = None if sim.previous is None else sim.previous[["enterprise_id", "score"]]
+    _, result = screen_wave(r, sim.enterprises, sim.start, sim.end, tz=TZ,
+                            history=sim.history, waves=sim.waves, previous=previous)
+    if result.shifted is None:
+        return result.held, pd.Series(False, index=responses.index)
+    return result.held, result.shifted.held.reindex(responses.index, fill_value=False)
+
+
+def computed(sim: SimWave, responses: pd.DataFrame, held: pd.Series, settings=None):
+    """The wave computed without the held responses."""
     from analysis.wave import compute_wave
 
-    held = pd.Series(False, index=responses.index)
-    if screen:
-        _, result = screen_wave(responses, sim.enterprises, sim.start, sim.end, tz=TZ,
-                                history=sim.history, waves=sim.waves)
-        held = result.held
     frames = (responses.assign(quarantined=held.to_numpy()), sim.enterprises, sim.sectors,
               sim.categories, sim.models)
-    return held, compute_wave(*frames, settings=settings)
+    return compute_wave(*frames, settings=settings)
+
+
+def defended(sim: SimWave, responses: pd.DataFrame, settings=None, screen: bool = True,
+             shifted: bool = True):
+    """Held flags of both scans and the wave computed without the held responses."""
+    held = pd.Series(False, index=responses.index)
+    if screen:
+        surge, shifted_held = scan(sim, responses, shifted)
+        held = surge | shifted_held
+    return held, computed(sim, responses, held, settings)
 
 
 def targets(sim: SimWave, honest) -> tuple[int, int]:
@@ -215,3 +250,33 @@ def targets(sim: SimWave, honest) -> tuple[int, int]:
     mine = ent[ent["sector"] == first]["estimate"]
     theirs = ent[ent["sector"] == other]["estimate"]
     return int(mine.idxmin()), int(theirs.idxmax())
+
+
+def previous_result(sim: SimWave, settings=None):
+    """The earlier wave computed from its simulated answers."""
+    from analysis.wave import compute_wave
+
+    frames = (sim.previous.assign(quarantined=False), sim.enterprises, sim.sectors,
+              sim.categories, sim.models)
+    return compute_wave(*frames, settings=settings)
+
+
+def review(sim: SimWave, responses: pd.DataFrame, held: pd.Series, result,
+           previous) -> pd.DataFrame:
+    """:func:`analysis.answer_shift.under_review` of a computed wave against the earlier
+    one, the verified responses left counted as the independent evidence."""
+    from analysis.answer_shift import under_review
+
+    def table(res):
+        t = res.enterprises
+        return pd.DataFrame({"enterprise_id": t["unit"].astype(int), "estimate": t["estimate"],
+                             "se": t["se"]})
+
+    r = responses.assign(score=proxy_scores(responses, next(iter(sim.models.values()))))
+    r = r[~held.to_numpy()]
+    mine = r[r["verified"]].groupby("enterprise_id")["score"].agg(["mean", "count"])
+    current = table(result).set_index("enterprise_id")
+    current["independent"] = (current["estimate"] + mine["mean"]
+                              - r.groupby("enterprise_id")["score"].mean())
+    current["independent_n"] = mine["count"].reindex(current.index).fillna(0)
+    return under_review(current.reset_index(), table(previous))

@@ -28,9 +28,14 @@ AUTOMATIC = (SPEEDER, STRAIGHT_LINE, DUPLICATE, BURST, OFF_HOURS, NEAR_DUPLICATE
              CROSS_RATING)
 SURGE = "surge"  # inside an improbable arrival window (analysis.surge)
 COPIED_LINK = "copied_link"  # evidence of a copied link (analysis.link_evidence)
+#: More arrivals than expected over days *and* answers shifted (analysis.shifted_surge): its
+#: own code, since its evidence (answers, not counts alone) and the held side differ.
+SHIFTED_SURGE = "shifted_surge"
 #: Codes of the identity-free integrity checks, computed over a wave by analysis.integrity
 #: (not by flag_responses, so a quality recompute must not drop them).
-INTEGRITY = (SURGE, COPIED_LINK)
+INTEGRITY = (SURGE, SHIFTED_SURGE, COPIED_LINK)
+#: The integrity codes an analyst releases or confirms per enterprise on the Integrity page.
+HELD_BY_SCAN = (SURGE, SHIFTED_SURGE)
 #: Every reason code with its names (Chinese, English): the one table the console, the
 #: portal and the bulletin name reasons from. "unspecified" stands for a quarantined
 #: response without a stored reason.
@@ -44,6 +49,7 @@ REASONS = {
     CROSS_RATING: ("同一设备评价多家同业", "One device rated competitors"),
     APPEAL_UPHELD: ("企业申诉成立", "Appeal upheld"),
     SURGE: ("到达量异常激增", "Improbable surge of arrivals"),
+    SHIFTED_SURGE: ("多日到达偏多且评分偏移", "Surplus over days with shifted answers"),
     COPIED_LINK: ("疑似链接被复制传播", "Link copied elsewhere"),
     "unspecified": ("其他", "Other"),
 }

@@ -51,6 +51,7 @@ class SurgeResult:
     windows: pd.DataFrame  # unit, enterprise_id, link_id, window_hours, start, end,
     # observed, expected, p_local, p_scan (Bonferroni-adjusted bound)
     tests: int
+    shifted: object = None  # analysis.shifted_surge.ShiftedSurgeResult, when it was run
 
 
 def poisson_tail(k, mu) -> np.ndarray:

@@ -9,7 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from analysis.quality import SURGE
+from analysis.quality import HELD_BY_SCAN
 from console.blueprint import bp
 from survey.db import get_session
 from survey.model import Response, Wave
@@ -38,16 +38,22 @@ def integrity(wave_id: int):
 
 
 def _held_counts(session, wave) -> dict[int, dict[str, int]]:
-    """Per enterprise: responses flagged surge, and how many of them are still held."""
+    """Per enterprise: responses flagged surge or shifted surge, and how many of them are
+    still held."""
     out: dict[int, dict[str, int]] = {}
     for ent, flags, held in session.execute(
             select(Response.enterprise_id, Response.flags, Response.quarantined)
             .where(Response.wave_id == wave.id)):
-        if SURGE in (flags or []):
+        if _scanned(flags):
             c = out.setdefault(ent, {"flagged": 0, "held": 0})
             c["flagged"] += 1
             c["held"] += bool(held)
     return out
+
+
+def _scanned(flags) -> bool:
+    """Whether a response was held by the surge or the shifted-surge scan."""
+    return any(code in (flags or []) for code in HELD_BY_SCAN)
 
 
 def _reason() -> str | None:
@@ -62,8 +68,8 @@ def _reason() -> str | None:
 @bp.post("/waves/<int:wave_id>/integrity/<int:enterprise_id>/<any(release, confirm):decision>")
 @allow(*BUREAU)
 def integrity_review(wave_id: int, enterprise_id: int, decision: str):
-    """Release or confirm every surge-held response of an enterprise in the wave (each one a
-    quarantine review, audited)."""
+    """Release or confirm every response of an enterprise in the wave held by a scan (surge
+    or shifted surge; each one a quarantine review, audited)."""
     session = get_session()
     wave = get_or_404(Wave, wave_id)
     back = redirect(url_for("console.integrity", wave_id=wave.id), code=303)
@@ -72,7 +78,7 @@ def integrity_review(wave_id: int, enterprise_id: int, decision: str):
         return back
     rows = [r for r in session.scalars(select(Response).where(
         Response.wave_id == wave.id, Response.enterprise_id == enterprise_id))
-        if SURGE in (r.flags or [])]
+        if _scanned(r.flags)]
     for response in rows:
         quarantine_state.review(session, response, decision, reason, current_user)
     session.commit()

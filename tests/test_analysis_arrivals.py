@@ -160,19 +160,27 @@ def test_welch_test_matches_scipy():
         welch_test([1.0], b)
 
 
-@pytest.mark.parametrize("jump,early,late,surge,recorded,review", [
-    (12.0, 86.0, 86.0, False, False, False),  # both halves show it, no surge: corroborated
-    (12.0, 86.0, 76.5, False, False, True),  # only one half: under review
-    (12.0, 86.0, 86.0, True, False, True),  # consistent, but a surge was held
-    (12.0, 76.0, 76.0, True, True, False),  # an inspection record corroborates
-    (4.0, 80.0, 80.0, True, False, False),  # below min_jump: no jump at all
+@pytest.mark.parametrize("jump,early,late,surge,indep,indep_n,recorded,review,halves", [
+    # both halves show it and no surge, but nothing independent: under review (hint only)
+    (12.0, 86.0, 86.0, False, np.nan, 0, False, True, True),
+    (12.0, 86.0, 76.5, False, np.nan, 0, False, True, False),  # only one half
+    (12.0, 86.0, 86.0, False, 83.0, 6, False, False, True),  # the field sample moved 7 of 12
+    (12.0, 86.0, 86.0, False, 80.0, 6, False, True, True),  # it moved 4 of 12: not enough
+    (12.0, 86.0, 86.0, False, 88.0, 4, False, True, True),  # too few independent responses
+    (-12.0, 64.0, 64.0, False, 68.0, 8, False, False, True),  # a fall, shown by the field
+    (-12.0, 64.0, 64.0, False, 84.0, 8, False, True, True),  # field moved the other way
+    (12.0, 76.0, 76.0, True, np.nan, 0, True, False, False),  # an inspection record
+    (4.0, 80.0, 80.0, True, np.nan, 0, False, False, False),  # below min_jump: no jump at all
 ])
-def test_under_review_rule(jump, early, late, surge, recorded, review):
+def test_under_review_needs_independent_evidence(jump, early, late, surge, indep, indep_n,
+                                                 recorded, review, halves):
     prev = pd.DataFrame({"enterprise_id": [1], "estimate": [76.0], "se": [1.0]})
     cur = pd.DataFrame({"enterprise_id": [1], "estimate": [76.0 + jump], "se": [1.0],
                         "early": [early], "late": [late], "surge": [surge],
+                        "independent": [indep], "independent_n": [indep_n],
                         "corroborated": [recorded]})
-    assert bool(under_review(cur, prev)["under_review"].iloc[0]) is review
+    out = under_review(cur, prev).iloc[0]
+    assert bool(out["under_review"]) is review and bool(out["halves"]) is halves
 
 
 def test_half_estimates_split_at_the_weighted_median_time():

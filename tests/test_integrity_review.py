@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, select
 
-from analysis.quality import COPIED_LINK, SURGE
+from analysis.quality import COPIED_LINK, SHIFTED_SURGE, SURGE
 from survey import clock
 from survey import db as survey_db
 from survey.model import AuditEntry, ComputedResult, IndexReview, QuarantineReview, Response, Wave
@@ -51,6 +51,27 @@ def test_surge_holds_are_released_or_confirmed_per_enterprise(client, responses,
     db_session.commit()
     db_session.expire_all()
     assert db_session.get(Response, clean.id).quarantined
+
+
+def test_shifted_surge_holds_are_listed_and_released_like_surges(
+        client, responses, make_user, db_session):  # noqa: F811
+    link, rows = responses
+    held = rows[0]
+    quarantine.set_integrity_flags(held, [SHIFTED_SURGE])
+    db_session.commit()
+    assert held.quarantined and held.flags == [SHIFTED_SURGE]
+    login(client, make_user("analyst").email)
+    wave = db_session.get(Wave, link.wave_id)
+    listing = client.get("/console/quarantine").get_data(as_text=True)
+    assert "多日到达偏多且评分偏移" in listing or "Surplus over days" in listing
+    token = csrf(client, f"/console/waves/{wave.id}/integrity")
+    url = f"/console/waves/{wave.id}/integrity/{link.enterprise_id}/release"
+    client.post(url, data={"csrf_token": token, "reason": "店内核实"})
+    db_session.commit()
+    db_session.expire_all()
+    assert not db_session.get(Response, held.id).quarantined
+    review = db_session.scalars(select(QuarantineReview)).one()
+    assert (review.decision, review.flags) == ("release", [SHIFTED_SURGE])
 
 
 def test_integrity_codes_are_replaced_and_other_flags_kept(responses, db_session):  # noqa: F811
@@ -158,10 +179,22 @@ def test_console_and_portal_show_under_review_and_record_the_decision(demo_app, 
     console = demo_app.test_client()
     email = make_user_in(s, "analyst")
     s.commit()  # the fixture's session writes: end its transaction before the app writes
+    row = under_review_wave["row"]
+    window = {"days": 7, "observed": 31, "expected": 9.5, "p_count": 2e-6, "difference": 14.2,
+              "p_answers": 3e-7, "p": 4e-4, "held": 22, "start": "2026-10-05T00:00:00+08:00",
+              "end": "2026-10-12T00:00:00+08:00"}
+    row.integrity = dict(row.integrity, surges={"tests": 9, "enterprises": [
+        {"enterprise_id": under_review_wave["ranked"], "name": "slowly stuffed", "held": 0,
+         "held_shifted": 22, "responses": 60, "shift": None, "shifted": False, "windows": [],
+         "shifted_windows": [window], "svg": ""}]},
+        jumps=[j | {"halves": True, "independent_n": 3} for j in row.integrity["jumps"]])
+    s.commit()
     login(console, email)
     path = f"/console/waves/{wave.id}/integrity"
     html = console.get(path).get_data(as_text=True)
     assert f"e{under_review_wave['portal']}" in html
+    assert "slowly stuffed" in html and "+14.2" in html and "3.0e-07" in html
+    assert "<td>3</td><td>是</td>" in html or "<td>3</td><td>yes</td>" in html  # the hint
     url = f"{path}/{under_review_wave['portal']}/accept"
     token = csrf(console, path)
     assert console.post(url, data={"csrf_token": token}).status_code == 303  # no reason

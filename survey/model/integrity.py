@@ -1,4 +1,5 @@
-"""Analysts' decisions on enterprises whose index jumped between waves without corroboration."""
+"""Analysts' decisions on enterprises whose index jumped between waves with no independent
+evidence (field interviews, receipt-verified responses) of the jump."""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
 """Integrity screening of a wave's arrivals: the database's frames in, held responses and
 the surge timelines out (the detection itself is :mod:`analysis.integrity`).
 
-Responses inside a surge carry the reason ``surge`` (kept, left out of the indices until an
-analyst releases them, through :mod:`survey.ops.quarantine`); the surge windows, the answer
-shift inside them and hourly counts for the console's timeline are returned as plain data
-for :func:`survey.ops.compute.compute_and_store` to keep with the result.
+Responses inside a surge carry the reason ``surge``, those on the shifted side of a window of
+days with surplus arrivals and shifted answers ``shifted_surge`` (both kept, left out of the
+indices until an analyst releases them, through :mod:`survey.ops.quarantine`); the windows,
+the answer shift inside them and hourly counts for the console's timeline are returned as
+plain data for :func:`survey.ops.compute.compute_and_store` to keep with the result.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import instruments
 from analysis.answer_shift import surge_shift
 from analysis.integrity import screen_wave
 from analysis.link_evidence import copied_link_score
-from analysis.quality import COPIED_LINK, INTEGRITY, SURGE
+from analysis.quality import COPIED_LINK, INTEGRITY, SHIFTED_SURGE, SURGE
 from analysis.surge import SurgeResult
 from survey import clock
 from survey.model import (
@@ -44,8 +45,9 @@ STAMP_GRACE = 30.0  # minutes a counter stamp stays fresh: COUNTER_STAMP_GRACE_M
 
 @dataclass(frozen=True)
 class Screening:
-    """The screened responses (response_id, enterprise_id, link_id, submitted_at, score),
-    the surge result and the reason codes per response id."""
+    """The screened responses (response_id, enterprise_id, link_id, submitted_at, score,
+    held by the surge scan, shifted: held by the shifted-surge scan), the scans' result and
+    the reason codes per response id."""
 
     frame: pd.DataFrame
     result: SurgeResult | None
@@ -93,10 +95,29 @@ def history(session: Session, wave: Wave, zone) -> tuple[pd.DataFrame, pd.DataFr
     return past[~past["quarantined"].astype(bool)], spans
 
 
+<<<<<<< HEAD
 def screen(session: Session, wave: Wave, zone, now: dt.datetime, *,
            stamp_grace_minutes: float = STAMP_GRACE) -> Screening:
     """Scan the wave's arrivals so far for surges (``analysis.integrity.screen_wave``) and
     copied links (``stamp_grace_minutes``: the age a counter display's stamp may reach).
+=======
+def previous_scores(session: Session, wave: Wave) -> pd.DataFrame:
+    """Enterprise and proxy score of the counted responses of the wave before ``wave``."""
+    before = session.scalars(select(Wave).where(Wave.opens_on < wave.opens_on)
+                             .order_by(Wave.opens_on.desc()).limit(1)).first()
+    if before is None:
+        return pd.DataFrame(columns=["enterprise_id", "score"])
+    rows = session.execute(select(Response.id, Response.enterprise_id).where(
+        Response.wave_id == before.id, Response.quarantined.is_(False))).all()
+    f = pd.DataFrame(rows, columns=["response_id", "enterprise_id"])
+    f["score"] = respondent_scores(session, f["response_id"]).to_numpy() if len(f) else []
+    return f[["enterprise_id", "score"]]
+
+
+def screen(session: Session, wave: Wave, zone, now: dt.datetime) -> Screening:
+    """Scan the wave's arrivals so far for surges and shifted surges
+    (``analysis.integrity.screen_wave``, with the previous wave's answers).
+>>>>>>> slow12
 
     Responses quarantined for other reasons are left out of the scan (they are not counted
     anyway, and must not make a surge of their own).
@@ -112,14 +133,22 @@ def screen(session: Session, wave: Wave, zone, now: dt.datetime, *,
     end = max(end, last)  # answers after the planned close still get an hour on the grid
     past, spans = history(session, wave, zone)
     ents = enterprises(session)
+    frame["score"] = respondent_scores(session, frame["response_id"]).to_numpy()
     reasons, result = screen_wave(
-        frame[["response_id", "enterprise_id", "link_id", "submitted_at"]],
+        frame[["response_id", "enterprise_id", "link_id", "submitted_at", "score"]],
         ents, start, end, tz=zone.key, history=past if len(past) else None,
+<<<<<<< HEAD
         waves=spans if len(past) else None, now=now)
     copied = copied_links(session, wave, frame, ents, zone, stamp_grace_minutes)
+=======
+        waves=spans if len(past) else None, now=now, previous=previous_scores(session, wave))
+    copied = copied_links(session, wave, frame, ents, zone)
+>>>>>>> slow12
     by_id = {int(rid): [c for c in INTEGRITY if c in codes or (c == COPIED_LINK and cp)]
              for rid, codes, cp in zip(frame["response_id"], reasons, copied, strict=True)}
-    return Screening(frame.assign(held=result.held.to_numpy()), result, by_id)
+    shifted = result.shifted.held.reindex(result.held.index, fill_value=False)
+    return Screening(frame.assign(held=result.held.to_numpy(), shifted=shifted.to_numpy()),
+                     result, by_id)
 
 
 def copied_links(session: Session, wave: Wave, frame: pd.DataFrame, ents: pd.DataFrame,
@@ -161,6 +190,7 @@ def store(session: Session, wave: Wave, screening: Screening) -> dict:
         codes = screening.reasons.get(response.id, [])
         quarantine.set_integrity_flags(response, codes, reviews.get(response.id))
         counts["held"] += SURGE in codes
+        counts["shifted_surge"] = counts.get("shifted_surge", 0) + (SHIFTED_SURGE in codes)
         counts["copied_link"] = counts.get("copied_link", 0) + (COPIED_LINK in codes)
     session.flush()
     return counts
@@ -201,24 +231,38 @@ def respondent_scores(session: Session, response_ids) -> pd.Series:
 
 
 def summary(session: Session, screening: Screening, zone, names: dict[int, str]) -> dict:
-    """JSON-ready surges per enterprise: windows, the answer shift and the timeline."""
+    """JSON-ready surges and shifted surges per enterprise: windows, the answer shift and the
+    timeline."""
     result = screening.result
-    if result is None or result.windows.empty:
-        return {"enterprises": [], "tests": 0 if result is None else result.tests}
-    f = screening.frame.assign(score=respondent_scores(session, screening.frame["response_id"])
-                               .to_numpy())
+    if result is None:
+        return {"enterprises": [], "tests": 0}
+    shifted = result.shifted.windows if result.shifted is not None else pd.DataFrame(
+        columns=["enterprise_id", "start", "end"])
+    if result.windows.empty and shifted.empty:
+        return {"enterprises": [], "tests": result.tests}
+    f = screening.frame
+    if "score" not in f.columns:
+        f = f.assign(score=respondent_scores(session, f["response_id"]).to_numpy())
+    if "shifted" not in f.columns:
+        f = f.assign(shifted=False)
     shift = surge_shift(f["score"], f["enterprise_id"], f["held"]).set_index("enterprise_id")
     out = []
-    for ent, windows in result.windows.groupby("enterprise_id"):
+    for ent in sorted(set(result.windows["enterprise_id"]) | set(shifted["enterprise_id"])):
+        windows = result.windows[result.windows["enterprise_id"] == ent]
+        days = shifted[shifted["enterprise_id"] == ent]
         mine = f[f["enterprise_id"] == ent]
         row = shift.loc[ent] if ent in shift.index else None
         out.append({
             "enterprise_id": int(ent), "name": names.get(int(ent), str(ent)),
-            "held": int(mine["held"].sum()), "responses": len(mine),
+            "held": int(mine["held"].sum()), "held_shifted": int(mine["shifted"].sum()),
+            "responses": len(mine),
             "shift": None if row is None else _plain(row["difference_rest"]),
             "shifted": bool(row is not None and row["shifted"]),
             "windows": [_window(w, zone) for w in windows.to_dict("records")],
-            "timeline": timeline(mine, windows, zone)})
+            "shifted_windows": [_shifted_window(w, zone) for w in days.to_dict("records")],
+            "timeline": timeline(mine.assign(held=mine["held"] | mine["shifted"]),
+                                 pd.concat([windows[["start", "end"]], days[["start", "end"]]]),
+                                 zone)})
     return {"enterprises": out, "tests": result.tests}
 
 
@@ -226,6 +270,15 @@ def _window(w: dict, zone) -> dict:
     return {"unit": w["unit"], "link_id": None if pd.isna(w["link_id"]) else int(w["link_id"]),
             "hours": float(w["window_hours"]), "observed": int(w["observed"]),
             "expected": round(float(w["expected"]), 3), "p": float(w["p_scan"]),
+            "start": w["start"].tz_convert(zone).isoformat(),
+            "end": w["end"].tz_convert(zone).isoformat()}
+
+
+def _shifted_window(w: dict, zone) -> dict:
+    return {"days": int(w["days"]), "observed": int(w["observed"]),
+            "expected": round(float(w["expected"]), 3), "p_count": float(w["p_count"]),
+            "difference": round(float(w["difference"]), 2), "p_answers": float(w["p_answers"]),
+            "p": float(w["p_scan"]), "held": int(w["held"]),
             "start": w["start"].tz_convert(zone).isoformat(),
             "end": w["end"].tz_convert(zone).isoformat()}
 

@@ -1,4 +1,5 @@
-"""Enterprises "under review": an index jump between waves that nothing corroborates
+"""Enterprises "under review": an index jump between waves that no independent evidence (the
+wave's field interviews and receipt-verified responses) corroborates
 (:func:`analysis.answer_shift.under_review`), kept from the rankings until an analyst decides.
 
 The jumps are found when a wave is computed and kept with the result
@@ -43,6 +44,26 @@ def halves(session: Session, wave: Wave, result: WaveResult) -> pd.DataFrame:
     return h
 
 
+def independent(session: Session, wave: Wave, result: WaveResult) -> pd.DataFrame:
+    """Each enterprise's index implied by its counted field interviews and receipt-verified
+    responses (``independent``: the estimate moved by their mean proxy score minus the QR
+    responses' mean) and their number (``independent_n``)."""
+    rows = session.execute(select(Response.id, Response.enterprise_id, Response.source,
+                                  Response.verified)
+                           .where(Response.wave_id == wave.id,
+                                  Response.quarantined.is_(False))).all()
+    f = pd.DataFrame(rows, columns=["rid", "enterprise_id", "source", "verified"])
+    f["score"] = integrity.respondent_scores(session, f["rid"]).to_numpy() if len(f) else []
+    f["independent"] = (f["source"] == "field") | f["verified"].astype(bool)
+    mine = f[f["independent"]].groupby("enterprise_id")["score"].agg(["mean", "count"])
+    qr = f[f["source"] != "field"].groupby("enterprise_id")["score"].mean()
+    est = _enterprises(result).set_index("enterprise_id")["estimate"]
+    out = pd.DataFrame({"independent": est + mine["mean"] - qr,
+                        "independent_n": mine["count"]}).reindex(est.index)
+    out["independent_n"] = out["independent_n"].fillna(0).astype(int)
+    return out.rename_axis("enterprise_id").reset_index()
+
+
 def _enterprises(result: WaveResult) -> pd.DataFrame:
     t = result.tables["enterprises"]
     return pd.DataFrame({"enterprise_id": t["unit"].astype(int), "estimate": t["estimate"],
@@ -52,16 +73,24 @@ def _enterprises(result: WaveResult) -> pd.DataFrame:
 def jumps(session: Session, wave: Wave, result: WaveResult, held: set[int],
           previous: WaveResult | None) -> list[dict]:
     """JSON-ready rows of the enterprises whose index jumped since ``previous`` (the result of
-    the wave before): jump, z and under_review (before any analyst's decision)."""
+    the wave before): jump, z, under_review (before any analyst's decision), the halves
+    hint and the number of independent responses."""
     if previous is None:
         return []
-    current = _enterprises(result).merge(halves(session, wave, result), how="left")
+    current = (_enterprises(result).merge(halves(session, wave, result), how="left")
+               .merge(independent(session, wave, result), how="left"))
     current["surge"] = current["enterprise_id"].isin(held)
-    found = under_review(current, _enterprises(previous))
+    found = under_review(current, _enterprises(previous)).merge(
+        current[["enterprise_id", "independent_n"]], how="left")
     found = found[found["under_review"] | found["corroborated"]]
     return [{"enterprise_id": int(r["enterprise_id"]), "jump": round(float(r["jump"]), 2),
-             "z": round(float(r["z"]), 2), "under_review": bool(r["under_review"])}
+             "z": round(float(r["z"]), 2), "under_review": bool(r["under_review"]),
+             "halves": bool(r["halves"]), "independent_n": _count(r["independent_n"])}
             for r in found.to_dict("records")]
+
+
+def _count(value) -> int:
+    return 0 if pd.isna(value) else int(value)
 
 
 def integrity_charts(session: Session, wave: Wave, result: WaveResult,
@@ -72,7 +101,8 @@ def integrity_charts(session: Session, wave: Wave, result: WaveResult,
     surges = integrity.summary(session, screening, clock.zone(), names)
     for s in surges["enterprises"]:
         s["svg"] = timeline_chart(s["timeline"], str(s["enterprise_id"]))
-    held = {s["enterprise_id"] for s in surges["enterprises"] if s["held"]}
+    held = {s["enterprise_id"] for s in surges["enterprises"]
+            if s["held"] or s.get("held_shifted")}
     rows = jumps(session, wave, result, held, previous)
     for r in rows:
         r["name"] = names.get(r["enterprise_id"], str(r["enterprise_id"]))
