@@ -95,12 +95,6 @@ def history(session: Session, wave: Wave, zone) -> tuple[pd.DataFrame, pd.DataFr
     return past[~past["quarantined"].astype(bool)], spans
 
 
-<<<<<<< HEAD
-def screen(session: Session, wave: Wave, zone, now: dt.datetime, *,
-           stamp_grace_minutes: float = STAMP_GRACE) -> Screening:
-    """Scan the wave's arrivals so far for surges (``analysis.integrity.screen_wave``) and
-    copied links (``stamp_grace_minutes``: the age a counter display's stamp may reach).
-=======
 def previous_scores(session: Session, wave: Wave) -> pd.DataFrame:
     """Enterprise and proxy score of the counted responses of the wave before ``wave``."""
     before = session.scalars(select(Wave).where(Wave.opens_on < wave.opens_on)
@@ -114,10 +108,11 @@ def previous_scores(session: Session, wave: Wave) -> pd.DataFrame:
     return f[["enterprise_id", "score"]]
 
 
-def screen(session: Session, wave: Wave, zone, now: dt.datetime) -> Screening:
+def screen(session: Session, wave: Wave, zone, now: dt.datetime, *,
+           stamp_grace_minutes: float = STAMP_GRACE) -> Screening:
     """Scan the wave's arrivals so far for surges and shifted surges
-    (``analysis.integrity.screen_wave``, with the previous wave's answers).
->>>>>>> slow12
+    (``analysis.integrity.screen_wave``, with the previous wave's answers) and copied links
+    (``stamp_grace_minutes``: the age a counter display's stamp may reach).
 
     Responses quarantined for other reasons are left out of the scan (they are not counted
     anyway, and must not make a surge of their own).
@@ -137,13 +132,8 @@ def screen(session: Session, wave: Wave, zone, now: dt.datetime) -> Screening:
     reasons, result = screen_wave(
         frame[["response_id", "enterprise_id", "link_id", "submitted_at", "score"]],
         ents, start, end, tz=zone.key, history=past if len(past) else None,
-<<<<<<< HEAD
-        waves=spans if len(past) else None, now=now)
-    copied = copied_links(session, wave, frame, ents, zone, stamp_grace_minutes)
-=======
         waves=spans if len(past) else None, now=now, previous=previous_scores(session, wave))
-    copied = copied_links(session, wave, frame, ents, zone)
->>>>>>> slow12
+    copied = copied_links(session, wave, frame, ents, zone, stamp_grace_minutes)
     by_id = {int(rid): [c for c in INTEGRITY if c in codes or (c == COPIED_LINK and cp)]
              for rid, codes, cp in zip(frame["response_id"], reasons, copied, strict=True)}
     shifted = result.shifted.held.reindex(result.held.index, fill_value=False)
