@@ -178,6 +178,50 @@ def calibrate_sums(design, parts, w, b_unit, coef, a_cell, cell_c, cell_d, sum_t
     return sum_t2 - 2 * (to_h @ cross) + to_h @ quad, sum_t - to_h @ lin
 
 
+def one_group_per_stratum(design) -> bool:
+    """Whether each stratum lies in one calibration group (its pairs are the strata)."""
+    hs_h = design.hs_stratum
+    return len(hs_h) == design.n_strata and np.array_equal(hs_h, np.arange(len(hs_h)))
+
+
+def group_gram(design, parts) -> np.ndarray:
+    """``G_s = sum_{h in s} lam_h (Q_h - S_h S_h' / n_h)`` per calibration group, (S, K, K).
+
+    Needs one group per stratum (:func:`one_group_per_stratum`): ``Q_h``, ``S_h`` are then
+    the stratum's cross-product and sum of the PSU totals ``X_c``.
+    """
+    _, q, s = parts
+    h, k = design.hs_stratum, design.cal.k
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lam_n = np.where(design.n_h > 0, design.lam / design.n_h, 0.0)[h]
+    per_h = design.lam[h][:, None, None] * q - lam_n[:, None, None] * (s[:, :, None]
+                                                                      * s[:, None, :])
+    to_group = sparse.csr_array((np.ones(len(h)), (design.hs_group, np.arange(len(h)))),
+                                shape=(design.cal.n_groups, len(h)))
+    return (to_group @ per_h.reshape(len(h), k * k)).reshape(-1, k, k)
+
+
+def pair_adjustment(design, parts, w, b_unit, a_cell, cell_c, pair, p_h, p_d, a_p, lam_n,
+                    n_dom):
+    """Calibration terms of the domain variances, one calibration group per stratum.
+
+    With residual totals ``T = A - X'B_d`` (``B_d`` of the stratum's group ``s``)::
+
+        V_d = sum_p lam_h (A2_p - A_p^2 / n_h)
+              - 2 sum_p lam_h (M_p - A_p S_h / n_h)' B_ds + sum_s B_ds' G_s B_ds
+
+    over the (stratum, domain) pairs ``p`` with cells (``M_p = sum_c A_c X_c``) and the
+    groups' :func:`group_gram`; this returns the last two terms per domain.
+    """
+    m = pair_x(design, parts, w, pair, len(p_h), a_cell, cell_c)
+    b = b_unit[p_d, design.hs_group[p_h], :]
+    lin = design.lam[p_h][:, None] * m - (lam_n[p_h] * a_p)[:, None] * parts[2][p_h]
+    cross = np.bincount(p_d, weights=np.einsum("pk,pk->p", lin, b), minlength=n_dom)
+    gb = np.matmul(b_unit.transpose(1, 0, 2), group_gram(design, parts))  # (S, D, K)
+    quad = np.einsum("sdk,dsk->d", gb, b_unit)
+    return quad - 2 * cross
+
+
 def psu_totals(design, parts, w, b_unit, coef, a_cell, cell_c, cell_d):
     """Dense (PSUs x units) linearised totals (calibration residuals if calibrated)."""
     a_cd = sparse.csr_array((a_cell, (cell_c, cell_d)), shape=(design.n_psu, coef.shape[1]))

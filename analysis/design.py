@@ -159,21 +159,6 @@ def domain_composites(
     empty_units = (abs(coef) @ (~has).astype(float)) > 0
     estimate = coef @ ybar
     h_cell = design.psu_stratum[cell_c]
-    n_h = design.n_strata
-    if identity:
-        sum_t2 = np.bincount(h_cell * n_dom + cell_d, weights=a_cell**2,
-                             minlength=n_h * n_dom).reshape(n_h, n_dom)
-        sum_t = np.bincount(h_cell * n_dom + cell_d, weights=a_cell,
-                            minlength=n_h * n_dom).reshape(n_h, n_dom)
-        a_cu = None
-    else:
-        a_cd = sparse.csr_array((a_cell, (cell_c, cell_d)), shape=(design.n_psu, n_dom))
-        a_cu = a_cd @ coef.T
-        hmat = sparse.csr_array((np.ones(design.n_psu), (design.psu_stratum,
-                                                          np.arange(design.n_psu))),
-                                shape=(n_h, design.n_psu))
-        sum_t2 = (hmat @ a_cu.multiply(a_cu)).toarray()
-        sum_t = (hmat @ a_cu).toarray()
     b_unit = parts = None
     if design.cal is not None:
         parts = (design.psu_x, design.q_hs, design.s_hs) if weight is None \
@@ -183,12 +168,12 @@ def domain_composites(
             z = (y - ybar[gi]) / big_n[gi]
         z[~ok] = 0.0  # rows outside every domain or without y add nothing to B
         b_unit = cal_mod.residual_coefficients(design, z, gi, coef, n_dom)
-        sum_t2, sum_t = cal_mod.calibrate_sums(design, parts, w, b_unit, coef, a_cell, cell_c,
-                                        cell_d, sum_t2, sum_t)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        per_h = sum_t2 - np.where(design.n_h[:, None] > 0, sum_t**2 / design.n_h[:, None], 0)
-    var = np.maximum(design.lam @ per_h, 0.0)
-    psus, strata = _psus_and_strata(design, coef, identity, cell_c, cell_d, h_cell, n_dom)
+    if identity and (design.cal is None or cal_mod.one_group_per_stratum(design)):
+        var, psus, strata = _pair_variance(design, parts, w, b_unit, a_cell, cell_c, cell_d,
+                                           h_cell, n_dom)
+    else:
+        var = _grid_variance(design, parts, w, b_unit, coef, a_cell, cell_c, cell_d)
+        psus, strata = _psus_and_strata(design, coef, cell_c, cell_d)
     df = (psus - strata).astype(float)
     k = None
     if small_sample:
@@ -236,20 +221,67 @@ def _single_domain(coef, ok: np.ndarray) -> np.ndarray:
     return out
 
 
-def _psus_and_strata(design, coef, identity, cell_c, cell_d, h_cell, n_dom):
-    """PSUs and strata with members in each unit (for the degrees of freedom)."""
-    if identity:
-        psus = np.bincount(cell_d, minlength=n_dom)
-        _, hd = compact(h_cell * n_dom + cell_d, design.n_strata * n_dom)
-        return psus, np.bincount(hd % n_dom, minlength=n_dom)
-    ones = np.ones(len(cell_c))
-    member = (sparse.csr_array((ones, (cell_c, cell_d)), shape=(design.n_psu, n_dom))
-              @ abs(coef).T) > 0
-    hmat = sparse.csr_array((np.ones(design.n_psu), (design.psu_stratum,
-                                                      np.arange(design.n_psu))),
+def _stratum_matrix(design) -> sparse.csr_array:
+    """(strata x PSUs) indicator of each PSU's stratum."""
+    return sparse.csr_array((np.ones(design.n_psu), (design.psu_stratum, np.arange(design.n_psu))),
                             shape=(design.n_strata, design.n_psu))
+
+
+def _grid_variance(design, parts, w, b_unit, coef, a_cell, cell_c, cell_d):
+    """``V_u = sum_h lam_h (sum_c T_hcu^2 - (sum_c T_hcu)^2 / n_h)`` on the (strata x units) grid.
+
+    ``T_hcu = sum_d coef[u, d] A_hcd`` are the PSU totals of the composite's linearised
+    variable (calibration residuals when calibrated, :func:`analysis.calibration.calibrate_sums`).
+    """
+    a_cd = sparse.csr_array((a_cell, (cell_c, cell_d)), shape=(design.n_psu, coef.shape[1]))
+    a_cu = a_cd @ coef.T
+    hmat = _stratum_matrix(design)
+    sum_t2 = (hmat @ a_cu.multiply(a_cu)).toarray()
+    sum_t = (hmat @ a_cu).toarray()
+    if design.cal is not None:
+        sum_t2, sum_t = cal_mod.calibrate_sums(design, parts, w, b_unit, coef, a_cell, cell_c,
+                                               cell_d, sum_t2, sum_t)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_h = sum_t2 - np.where(design.n_h[:, None] > 0, sum_t**2 / design.n_h[:, None], 0)
+    return np.maximum(design.lam @ per_h, 0.0)
+
+
+def _pair_variance(design, parts, w, b_unit, a_cell, cell_c, cell_d, h_cell, n_dom):
+    """Variance of each domain mean summed over its (stratum, domain) pairs only.
+
+    ``V_d = sum_p lam_h (A2_p - A_p^2 / n_h)`` over the pairs ``p = (h, d)`` with cells
+    (``A_p``, ``A2_p``: sum of the cell totals and of their squares), plus the calibration
+    terms of :func:`analysis.calibration.pair_adjustment`. A stratum without cells of ``d``
+    adds nothing before calibration, so the (strata x domains) grid is never formed. Also
+    returns the PSUs and the strata with cells of each domain (for the degrees of freedom).
+    """
+    pair, pairs = compact(h_cell * n_dom + cell_d, design.n_strata * n_dom)
+    p_h, p_d = pairs // n_dom, pairs % n_dom
+    a_p = np.bincount(pair, weights=a_cell, minlength=len(pairs))
+    a2_p = np.bincount(pair, weights=a_cell * a_cell, minlength=len(pairs))
+    lam_n = _lam_over_n(design)
+    var = np.bincount(p_d, weights=design.lam[p_h] * a2_p - lam_n[p_h] * a_p**2,
+                      minlength=n_dom)
+    if design.cal is not None:
+        var += cal_mod.pair_adjustment(design, parts, w, b_unit, a_cell, cell_c, pair, p_h, p_d,
+                                       a_p, lam_n, n_dom)
+    psus = np.bincount(cell_d, minlength=n_dom)
+    return np.maximum(var, 0.0), psus, np.bincount(p_d, minlength=n_dom)
+
+
+def _lam_over_n(design) -> np.ndarray:
+    """``lam_h / n_h`` per stratum (0 for strata without PSUs)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(design.n_h > 0, design.lam / design.n_h, 0.0)
+
+
+def _psus_and_strata(design, coef, cell_c, cell_d):
+    """PSUs and strata with members in each unit (for the degrees of freedom)."""
+    ones = np.ones(len(cell_c))
+    member = (sparse.csr_array((ones, (cell_c, cell_d)), shape=(design.n_psu, coef.shape[1]))
+              @ abs(coef).T) > 0
     psus = np.asarray(member.sum(axis=0)).ravel()
-    strata = np.asarray(((hmat @ member.astype(float)) > 0).sum(axis=0)).ravel()
+    strata = np.asarray(((_stratum_matrix(design) @ member.astype(float)) > 0).sum(axis=0)).ravel()
     return psus, strata
 
 

@@ -27,11 +27,15 @@ HEADLINE = "satisfaction"
 CONSTRUCT_INDEX = {c: j for j, c in enumerate(CONSTRUCTS)}
 
 
-def calibration_frame(r, margins):
-    """Calibration cells: a sector's margin levels, a constant cell where it has none."""
+def calibration_frame(r, margins, sector=None):
+    """Calibration cells: a sector's margin levels, a constant cell where it has none.
+
+    ``sector`` optionally gives the rows' sector codes and levels already computed
+    (:func:`analysis.coding.codes` of ``r["sector"]``).
+    """
     columns = sorted({c for m in (margins or {}).values() for c in (m or {})})
     frame = pd.DataFrame(index=r.index)
-    sec_code, sec_levels = codes(r["sector"])
+    sec_code, sec_levels = codes(r["sector"]) if sector is None else sector
     for col in columns:
         raked = np.array([col in ((margins or {}).get(s) or {}) for s in sec_levels])[sec_code]
         code, levels = codes(r[col])
@@ -44,18 +48,23 @@ def calibration_frame(r, margins):
 class UnitEstimates:
     """Linearised estimates for every unit, sharing the prepared designs."""
 
-    def __init__(self, r, w, base, cal_frame, cal_cols, shares, sectors, categories, settings):
+    def __init__(self, r, w, base, cal_frame, cal_cols, shares, sectors, categories, settings,
+                 *, sector=None):
+        """Prepare the enterprise and aggregate designs of the rows ``r``.
+
+        ``sector`` optionally gives ``codes(r["sector"])`` already computed.
+        """
         self.r, self.w, self.settings, self.shares = r, w, settings, shares
         self.sector_codes = list(sectors["sector"])
         self.sectors, self.categories = sectors, categories
         self.ent_code, self.ent_levels = codes(r["enterprise_id"])
         # codes of the few distinct sectors, mapped to the sectors table's order
-        code, levels = codes(r["sector"])
+        code, levels = codes(r["sector"]) if sector is None else sector
         table_pos = pd.Index(self.sector_codes).get_indexer(levels.astype(object))
         self.sec_code = np.where(code >= 0, table_pos[np.maximum(code, 0)], -1)
         cal = None
         if cal_cols:
-            cal = make_calibration(cal_frame, cal_cols, base, r["sector"])
+            cal = make_calibration(cal_frame, cal_cols, base, code)
         self.ent_design = dsg.prepare_design(w, strata=self.ent_code, calibration=cal)
         if settings.design == "sample":
             self.agg_design = dsg.prepare_design(w, strata=self.sec_code, psu=self.ent_code,

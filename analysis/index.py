@@ -51,8 +51,9 @@ def rescale_items(
     1  100.0    0.0
     2    NaN    0.0
     """
+    # the array is new: the frame takes it without a copy
     return pd.DataFrame(_rescaled(data, scales, reverse), index=data.index,
-                        columns=list(scales))
+                        columns=list(scales), copy=False)
 
 
 def _rescaled(data: pd.DataFrame, scales: Mapping[str, Iterable[float]],

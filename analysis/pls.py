@@ -272,7 +272,7 @@ def _finish(data, x, cov, sd, w, member, names, items, adj, blocks, paths, scale
     w = _signed(w, cov, True, n)  # unit n - 1 variance: correlations below
     out_w = w if scaled else _signed(w, cov, scaled, n)
     scores = (pd.DataFrame(columns=names, dtype=float) if data is None
-              else pd.DataFrame(x @ out_w, index=data.index, columns=names))
+              else pd.DataFrame(x @ out_w, index=data.index, columns=names, copy=False))
     wvec = (out_w * member).sum(axis=1)
     block_of = member.argmax(axis=1)
     loadings = (cov @ w)[np.arange(len(items)), block_of] / np.sqrt(np.diag(cov))

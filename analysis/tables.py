@@ -95,11 +95,16 @@ def _ranked(ent, enterprises):
     return ent, ranking
 
 
-def priorities(fits, models, r, scores, est, settings):
-    """Importance-performance points per sector (constructs and items)."""
+def priorities(fits, models, r, scores, est, settings, items):
+    """Importance-performance points per sector (constructs and items).
+
+    Performance is the weighted construct mean of the sector and, for items, the
+    model item's mean from the ``items`` table of :func:`item_means`.
+    """
     frames = []
     all_scores = scores.to_numpy(float)  # once, not one 1M-row copy per sector
     column = {c: j for j, c in enumerate(scores.columns)}
+    item_mean = items[items["in_model"]].set_index(["sector", "item"])["mean"]
     for code, fit in fits.items():
         iw, idx, scored, model = fit.iw, fit.idx, fit.scored, fit.model
         if iw.fit is None:
@@ -107,7 +112,7 @@ def priorities(fits, models, r, scores, est, settings):
         w = est.w[idx]
         blocks = list(model["blocks"])
         perf = pd.Series(np.r_[_wmeans(all_scores[idx][:, [column[b] for b in blocks]], w),
-                               _wmeans(scored.to_numpy(float), w)],
+                               item_mean.loc[code].reindex(scored.columns).to_numpy()],
                          index=blocks + list(scored.columns))
         pts = driver_points(iw.fit.total_effects, iw.weights, model["blocks"], perf)
         for level in ("construct", "item"):

@@ -52,7 +52,11 @@ def _require(frame: pd.DataFrame, name: str, columns) -> None:
 
 
 def _select_responses(responses, enterprises, settings, wave):
-    """Drop quarantined rows (unless included) and check enterprise and sector codes."""
+    """Drop quarantined rows (unless included) and check enterprise and sector codes.
+
+    Returns the rows and their sector codes with the sorted sector levels
+    (:func:`analysis.coding.codes`), factorised once for every later step.
+    """
     _require(responses, "responses", ["response_id", "enterprise_id", "sector"])
     keep = np.ones(len(responses), bool)
     if wave is not None:
@@ -72,7 +76,7 @@ def _select_responses(responses, enterprises, settings, wave):
     expected = pd.Index(sec_levels).get_indexer(enterprises["sector"].to_numpy(dtype=object))
     if np.any(expected[pos] != sec_code):
         raise ValueError("response sector differs from its enterprise's sector")
-    return r
+    return r, (sec_code, sec_levels)
 
 
 def compute_wave(
@@ -126,24 +130,26 @@ def compute_wave(
         if code not in models:
             raise ValueError(f"no model for sector {code!r}")
         check_model(code, models[code])
-    r = _select_responses(responses, enterprises, settings, wave)
-    unknown = set(pd.unique(r["sector"])) - set(sectors["sector"])
+    r, sector = _select_responses(responses, enterprises, settings, wave)
+    unknown = set(pd.unique(r["sector"])) - set(sectors["sector"])  # missing sectors too
     if unknown:
         raise ValueError(f"responses in sectors missing from the sectors table: {sorted(unknown)}")
-    fits, scores, item_tables = _score(r, sectors, models, settings)
+    fits, scores, item_tables = _score(r, sector, sectors, models, settings)
     present_e = pd.Index(pd.unique(r["enterprise_id"]))
     shares = (enterprise_shares(enterprises, present_e)
               if settings.aggregation == "enterprise_weights" else None)
     w, base, weighting, plans = wave_weights(r, shares, margins, settings)
-    cal_frame, cal_cols = calibration_frame(r, margins if settings.raking else None)
-    est = UnitEstimates(r, w, base, cal_frame, cal_cols, shares, sectors, categories, settings)
+    cal_frame, cal_cols = calibration_frame(r, margins if settings.raking else None, sector)
+    est = UnitEstimates(r, w, base, cal_frame, cal_cols, shares, sectors, categories, settings,
+                        sector=sector)
     indices = est.indices(scores)
     tables = headline_tables(indices, enterprises, sectors, categories, settings)
     tables.update(item_tables)
     tables["indices"] = indices
     tables["weighting"] = weighting
-    tables["priorities"] = priorities(fits, models, r, scores, est, settings)
-    tables["items"] = item_means(fits, r, est)
+    items = item_means(fits, r, est)
+    tables["priorities"] = priorities(fits, models, r, scores, est, settings, items)
+    tables["items"] = items
     tables["excluded"] = excluded(indices, enterprises, sectors, categories, r)
     intake = responses if wave is None else responses[responses["wave"] == wave]
     attach_aggregation(tables, intake, enterprises, sectors, categories, shares)
@@ -172,14 +178,18 @@ def _pools(sec_levels, sectors, models, settings) -> dict:
     return pools
 
 
-def _score(r, sectors, models, settings):
-    """Item weights per pool and respondent construct scores, sector by sector."""
-    scores = np.full((len(r), len(CONSTRUCTS)), np.nan)
+def _score(r, sector, sectors, models, settings):
+    """Item weights per pool and respondent construct scores, sector by sector.
+
+    ``sector`` holds the rows' sector codes and levels (:func:`_select_responses`).
+    """
+    # column-major, so the frame below takes each construct's column without a copy
+    scores = np.full((len(r), len(CONSTRUCTS)), np.nan, order="F")
     weights_rows, diag_rows, path_rows, fits = [], [], [], {}
     items_all = {i for m in models.values() for i in model_items(m)}
     # in the frame's own column order, so the selection is a view, not a copy
     item_frame = r[[c for c in r.columns if c in items_all]]
-    sec_code, sec_levels = codes(r["sector"])
+    sec_code, sec_levels = sector
     order = np.argsort(sec_code, kind="stable")
     bounds = np.searchsorted(sec_code[order], np.arange(len(sec_levels) + 1))
     rows = {code: order[bounds[j]:bounds[j + 1]] for j, code in enumerate(sec_levels)}
@@ -208,7 +218,7 @@ def _score(r, sectors, models, settings):
         "diagnostics": pd.concat(diag_rows, ignore_index=True) if diag_rows else pd.DataFrame(),
         "paths": pd.DataFrame(path_rows),
     }
-    return fits, pd.DataFrame(scores, columns=list(CONSTRUCTS)), tables
+    return fits, pd.DataFrame(scores, columns=list(CONSTRUCTS), copy=False), tables
 
 
 def _weight_rows(code, pool, model, iw):
