@@ -74,17 +74,23 @@ def add_link(wave_id: int):
     return redirect(url_for("console.links", wave_id=wave.id), code=303)
 
 
+def _audited_change(link: CollectionLink, action: str, change) -> None:
+    """Apply ``change(link)``, record it in the audit log as ``action`` (before and after)
+    and commit."""
+    session = get_session()
+    before = audit.snapshot(link, LINK_FIELDS)
+    change(link)
+    audit.record(session, current_user, action, "link", link.id, before,
+                 audit.snapshot(link, LINK_FIELDS))
+    session.commit()
+
+
 @bp.post("/links/<int:link_id>/retire")
 @allow(*ADMIN)
 def retire_link(link_id: int):
     """Deactivate a link: its QR code then leads to the 'unknown link' page (audited)."""
-    session = get_session()
     link = get_or_404(CollectionLink, link_id)
-    before = audit.snapshot(link, LINK_FIELDS)
-    link.active = False
-    audit.record(session, current_user, "retire", "link", link.id, before,
-                 audit.snapshot(link, LINK_FIELDS))
-    session.commit()
+    _audited_change(link, "retire", lambda lk: setattr(lk, "active", False))
     return redirect(url_for("console.links", wave_id=link.wave_id), code=303)
 
 
@@ -92,16 +98,11 @@ def retire_link(link_id: int):
 @allow(*ADMIN)
 def rotate(link_id: int):
     """Reprint a link: a new token and QR code; the old code stops working (audited)."""
-    session = get_session()
     link = get_or_404(CollectionLink, link_id)
     if not link.active:
         flash(_("A retired link cannot be reprinted."), "error")
         return redirect(url_for("console.links", wave_id=link.wave_id), code=303)
-    before = audit.snapshot(link, LINK_FIELDS)
-    rotate_link(link)
-    audit.record(session, current_user, "rotate", "link", link.id, before,
-                 audit.snapshot(link, LINK_FIELDS))
-    session.commit()
+    _audited_change(link, "rotate", rotate_link)
     flash(_("New QR code issued; the old one no longer works. Print the new poster."), "info")
     return redirect(url_for("console.links", wave_id=link.wave_id), code=303)
 
@@ -110,16 +111,12 @@ def rotate(link_id: int):
 @allow(*ADMIN)
 def counter_display(link_id: int):
     """Switch a link's counter-display mode on or off (audited)."""
-    session = get_session()
     link = get_or_404(CollectionLink, link_id)
     if not link.active:
         flash(_("A retired link cannot be shown on a counter display."), "error")
         return redirect(url_for("console.links", wave_id=link.wave_id), code=303)
-    before = audit.snapshot(link, LINK_FIELDS)
-    link.counter_display = request.form.get("on") == "1"
-    audit.record(session, current_user, "counter_display", "link", link.id, before,
-                 audit.snapshot(link, LINK_FIELDS))
-    session.commit()
+    on = request.form.get("on") == "1"
+    _audited_change(link, "counter_display", lambda lk: setattr(lk, "counter_display", on))
     if link.counter_display:
         flash(_("Open the display URL on the counter's screen; it shows a QR code that changes "
                 "every %(n)d minutes. Reprint the link to revoke the URL.",
